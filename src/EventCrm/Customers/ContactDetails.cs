@@ -1,0 +1,81 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using EventCrm.Infrastructure.Http;
+using PhoneNumbers;
+
+namespace EventCrm.Customers;
+
+/// <summary>Customer settings (section <c>Customers</c>).</summary>
+public sealed class CustomerRules
+{
+    public const string Section = "Customers";
+
+    /// <summary>ISO 3166 region assumed for phone numbers written without a leading '+'.</summary>
+    public string DefaultPhoneRegion { get; set; } = "US";
+}
+
+/// <summary>
+/// How names, e-mail addresses and phone numbers are checked and stored: e-mail trimmed and lower-case, phone
+/// in E.164, names with single spaces. One place, so the API, imports and merges agree on what "the same
+/// e-mail" means.
+/// </summary>
+public static partial class ContactDetails
+{
+    public const int MaxNameLength = 200;
+    public const int MaxEmailLength = 254;
+    public const int MaxPhoneLength = 32;
+
+    private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
+
+    public static string NormaliseName(string name) => Whitespace().Replace(name.Trim(), " ");
+
+    /// <summary>The stored form of an e-mail address, or null when it is not a plain valid address.</summary>
+    public static string? NormaliseEmail(string? email)
+    {
+        if (string.IsNullOrWhiteSpace(email)) return null;
+        var candidate = email.Trim().ToLowerInvariant();
+        if (candidate.Length > MaxEmailLength || candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            return null;
+
+        var at = candidate.LastIndexOf('@');
+        if (at is < 1 || at > 64 || at == candidate.Length - 1) return null;
+        var domain = candidate[(at + 1)..];
+        if (!domain.Contains('.') || domain.StartsWith('.') || domain.EndsWith('.') || domain.Contains(".."))
+            return null;
+
+        // MailAddress also accepts "Name <a@b.c>" and comments; only the bare address is an e-mail here.
+        return MailAddress.TryCreate(candidate, out var parsed) && parsed.Address == candidate ? candidate : null;
+    }
+
+    /// <summary>The E.164 form of a phone number, or null when it is not a valid number.</summary>
+    public static string? NormalisePhone(string? phone, string defaultRegion)
+    {
+        if (string.IsNullOrWhiteSpace(phone) || phone.Length > MaxPhoneLength) return null;
+        try
+        {
+            var parsed = Phones.Parse(phone, defaultRegion);
+            return Phones.IsValidNumber(parsed) ? Phones.Format(parsed, PhoneNumberFormat.E164) : null;
+        }
+        catch (NumberParseException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Adds a field error for each contact detail that cannot be stored.</summary>
+    public static FieldErrors CheckContact(this FieldErrors errors, string? email, string? phone, CustomerRules rules)
+    {
+        if (string.IsNullOrWhiteSpace(email))
+            errors.Add("email", "'email' is required.");
+        else if (NormaliseEmail(email) is null)
+            errors.Add("email", "'email' is not a valid e-mail address.");
+
+        if (!string.IsNullOrWhiteSpace(phone) && NormalisePhone(phone, rules.DefaultPhoneRegion) is null)
+            errors.Add("phone",
+                $"'phone' is not a valid phone number (use international format, e.g. +4930123456, or a {rules.DefaultPhoneRegion} number).");
+        return errors;
+    }
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
+}

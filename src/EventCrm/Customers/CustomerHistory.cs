@@ -1,0 +1,80 @@
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using JasperFx.Events;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace EventCrm.Customers;
+
+/// <summary>One event of a stream as an auditor reads it: what happened, when, by whom, and why.</summary>
+public record HistoryEntry(
+    long Sequence,
+    long Version,
+    string Type,
+    DateTimeOffset Timestamp,
+    string? User,
+    string? CorrelationId,
+    string? CausationId,
+    IReadOnlyDictionary<string, object>? Headers,
+    object Data)
+{
+    public static HistoryEntry From(IEvent e) => new(e.Sequence, e.Version, e.EventTypeName, e.Timestamp,
+        e.UserName, e.CorrelationId, e.CausationId, e.Headers, e.Data);
+}
+
+/// <summary>The auditor's view of a customer: every event, and the customer as it was at any point.</summary>
+public static class CustomerHistory
+{
+    [WolverineGet("/api/customers/{id}/history", Name = "GetCustomerHistory")]
+    [Authorize(Policy = Policies.Audit)]
+    [Tags("Customers", "Audit")]
+    public static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> GetHistory(Guid id,
+        IQuerySession session, CancellationToken cancellation)
+    {
+        if (!await IsCustomer(session, id, cancellation)) return Missing(id);
+
+        var events = await session.Events.FetchStreamAsync(id, token: cancellation);
+        return TypedResults.Ok<IReadOnlyList<HistoryEntry>>(events.Select(HistoryEntry.From).ToList());
+    }
+
+    /// <summary>The profile as it was after event number <c>version</c>, or at the instant <c>at</c> (ISO 8601).</summary>
+    [WolverineGet("/api/customers/{id}/as-of", Name = "GetCustomerAsOf")]
+    [Authorize(Policy = Policies.Audit)]
+    [Tags("Customers", "Audit")]
+    public static async Task<Results<Ok<CustomerProfile>, ProblemHttpResult>> GetAsOf(Guid id, int? version,
+        DateTimeOffset? at, IQuerySession session, CancellationToken cancellation)
+    {
+        if (version is null == at is null)
+            return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["version"] = ["Give exactly one of 'version' (1 or more) or 'at' (an ISO 8601 time)."],
+            }));
+        if (version < 1)
+            return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["version"] = ["'version' must be 1 or more."],
+            }));
+
+        var state = await session.Events.FetchStreamStateAsync(id, cancellation);
+        if (state is null || state.AggregateType != typeof(Customer)) return Missing(id);
+        if (version > state.Version)
+            return TypedResults.Problem(Problems.NotFound($"Customer {id} has no version {version}; its latest is {state.Version}."));
+
+        var profile = version is { } v
+            ? await session.Events.AggregateStreamAsync<CustomerProfile>(id, version: v, token: cancellation)
+            : await session.Events.AggregateStreamAsync<CustomerProfile>(id, timestamp: at!.Value, token: cancellation);
+
+        return profile is null
+            ? TypedResults.Problem(Problems.NotFound($"Customer {id} did not exist at {at:O}."))
+            : TypedResults.Ok(profile);
+    }
+
+    private static async Task<bool> IsCustomer(IQuerySession session, Guid id, CancellationToken cancellation) =>
+        await session.Events.FetchStreamStateAsync(id, cancellation) is { } state && state.AggregateType == typeof(Customer);
+
+    private static ProblemHttpResult Missing(Guid id) =>
+        TypedResults.Problem(Problems.NotFound($"No customer has id {id}."));
+}

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace EventCrm.Infrastructure;
+
+/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: and it can reach PostgreSQL.</summary>
+public static class CrmHealth
+{
+    private const string Ready = "ready";
+
+    public static IServiceCollection AddCrmHealthChecks(this IServiceCollection services)
+    {
+        services.AddHealthChecks()
+            .AddNpgSql(sp => sp.GetRequiredService<NpgsqlDataSource>(), name: "postgres", tags: [Ready],
+                timeout: TimeSpan.FromSeconds(5));
+        return services;
+    }
+
+    public static void MapCrmHealthChecks(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions
+        {
+            Predicate = _ => false,
+            ResponseWriter = Write,
+        }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(Ready),
+            ResponseWriter = Write,
+        }).AllowAnonymous();
+    }
+
+    private static Task Write(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(http.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            durationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+            checks = report.Entries.Select(entry => new
+            {
+                name = entry.Key,
+                status = entry.Value.Status.ToString(),
+                durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
+                error = entry.Value.Exception?.GetType().Name,
+            }),
+        }, cancellationToken: http.RequestAborted);
+    }
+}

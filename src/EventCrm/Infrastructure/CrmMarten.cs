@@ -1,0 +1,79 @@
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Idempotency;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Npgsql;
+using Weasel.Core;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace EventCrm.Infrastructure;
+
+/// <summary>
+/// The event store and document store (schema <c>crm</c>), and Wolverine on top of it: transactional outbox,
+/// automatic transactions, durable local queues, all in the same PostgreSQL database.
+/// </summary>
+public static class CrmMarten
+{
+    public const string Schema = "crm";
+    public const string MessagingSchema = "wolverine";
+
+    private const string MissingConnection =
+        "ConnectionStrings:Postgres is not configured. './build/crm run' starts a local PostgreSQL and sets it; " +
+        "elsewhere set the environment variable ConnectionStrings__Postgres.";
+
+    public static IServiceCollection AddCrmMarten(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.Configure<IdempotencyOptions>(configuration.GetSection(IdempotencyOptions.Section));
+        // CLI verbs such as 'token' and 'codegen' build the host without starting it and need no database, so
+        // a missing connection string is reported when the host starts, not while it is being built.
+        var connectionString = configuration.GetConnectionString("Postgres");
+        services.AddOptions<PostgresConnection>()
+            .Configure(options => options.ConnectionString = connectionString)
+            .Validate(options => !string.IsNullOrWhiteSpace(options.ConnectionString), MissingConnection)
+            .ValidateOnStart();
+        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
+                string.IsNullOrWhiteSpace(connectionString) ? "Host=postgres-not-configured.invalid" : connectionString)
+            .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
+            .Build());
+
+        services.AddMarten(options =>
+            {
+                options.DatabaseSchemaName = Schema;
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+                // Auditors read who, why and through what each event was appended.
+                options.Events.MetadataConfig.EnableAll();
+                options.Events.MetadataConfig.UserNameEnabled = true;
+                options.Events.StreamIdentity = StreamIdentity.AsGuid;
+
+                options.Schema.For<IdempotencyRecord>().Index(x => x.ExpiresAt);
+
+                CustomerStorage.Configure(options);
+            })
+            .UseNpgsqlDataSource()
+            .UseLightweightSessions()
+            .IntegrateWithWolverine(wolverine => wolverine.MessageStorageSchemaName = MessagingSchema)
+            .ApplyAllDatabaseChangesOnStartup();
+
+        return services;
+    }
+
+    public static void UseCrmWolverine(this IHostBuilder host) => host.UseWolverine(options =>
+    {
+        // Tests host the app from another assembly: point discovery at this one explicitly.
+        options.ApplicationAssembly = typeof(CrmMarten).Assembly;
+        options.Policies.AutoApplyTransactions();
+        options.Policies.UseDurableLocalQueues();
+        options.EnableRelayOfUserName = true;
+    });
+}
+
+/// <summary>The one PostgreSQL the application uses (<c>ConnectionStrings:Postgres</c>).</summary>
+public sealed class PostgresConnection
+{
+    public string? ConnectionString { get; set; }
+}

@@ -1,0 +1,99 @@
+using JasperFx;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace EventCrm.Infrastructure.Http;
+
+/// <summary>
+/// Turns the exceptions that mean "the client's request cannot be honoured" into ProblemDetails, and anything
+/// else into a 500 that says nothing about the server's internals. Nothing here retries: a failed command has
+/// appended nothing, because Marten commits a request's events in one transaction.
+/// </summary>
+public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger<CrmExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellation)
+    {
+        if (exception is OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+            return true; // the client went away; there is nobody to answer
+
+        var problem = Describe(exception);
+        if (problem.Status >= 500)
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
+        else
+            logger.LogInformation("Request refused with {Status}: {Reason}", problem.Status, exception.Message);
+
+        http.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    public static ProblemDetails Describe(Exception exception)
+    {
+        if (Find<ConcurrencyException>(exception) is not null)
+            return new ProblemDetails
+            {
+                Type = Problems.StaleVersionType,
+                Title = "The record has changed since you read it.",
+                Status = StatusCodes.Status409Conflict,
+                Detail = "The expected version does not match the current version. Read the record again and retry with its current version.",
+            };
+
+        // Slices check natural keys (e-mail, ...) first and answer 422; a unique index catching a concurrent
+        // duplicate between that check and the commit is the rare race, answered as a conflict to retry.
+        if (Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.UniqueViolation })
+            return new ProblemDetails
+            {
+                Type = "urn:eventcrm:problem:conflict",
+                Title = "The request conflicts with a record written at the same time.",
+                Status = StatusCodes.Status409Conflict,
+                Detail = "Another request claimed the same unique value first. Read the current state and retry.",
+            };
+
+        if (Find<BadHttpRequestException>(exception) is { } badRequest)
+            return new ProblemDetails
+            {
+                Type = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "urn:eventcrm:problem:payload-too-large"
+                    : "urn:eventcrm:problem:bad-request",
+                Title = badRequest.StatusCode == StatusCodes.Status413PayloadTooLarge
+                    ? "The request body is too large."
+                    : "The request could not be read.",
+                Status = badRequest.StatusCode,
+                Detail = badRequest.Message,
+            };
+
+        if (Find<System.Text.Json.JsonException>(exception) is { } json)
+            return new ProblemDetails
+            {
+                Type = "urn:eventcrm:problem:malformed-json",
+                Title = "The request body is not valid JSON for this endpoint.",
+                Status = StatusCodes.Status400BadRequest,
+                Detail = json.Message,
+            };
+
+        return new ProblemDetails
+        {
+            Type = "urn:eventcrm:problem:internal",
+            Title = "An unexpected error occurred.",
+            Status = StatusCodes.Status500InternalServerError,
+            Detail = "The error has been logged with this request's correlation id.",
+        };
+    }
+
+    private static T? Find<T>(Exception? exception) where T : Exception
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T match) return match;
+            if (exception is AggregateException { InnerExceptions.Count: 1 } aggregate)
+                return Find<T>(aggregate.InnerExceptions[0]);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace EventCrm.Infrastructure.Http;
+
+/// <summary>
+/// The RFC 9457 problem types the API answers with. Each has a stable <c>type</c> URI that clients can switch on;
+/// docs/api.md lists them.
+/// </summary>
+public static class Problems
+{
+    public const string ValidationType = "urn:eventcrm:problem:validation";
+    public const string StaleVersionType = "urn:eventcrm:problem:stale-version";
+    public const string RuleViolationType = "urn:eventcrm:problem:rule-violation";
+    public const string NotFoundType = "urn:eventcrm:problem:not-found";
+
+    /// <summary>Nothing wrong: Wolverine continues with the endpoint.</summary>
+    public static ProblemDetails None => WolverineContinue.NoProblems;
+
+    public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
+        new HttpValidationProblemDetails(errors)
+        {
+            Type = ValidationType,
+            Title = "The request is invalid.",
+            Status = StatusCodes.Status400BadRequest,
+            Detail = "See 'errors' for the fields to correct.",
+        };
+
+    public static ProblemDetails RuleViolation(string title, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = new ProblemDetails
+        {
+            Type = RuleViolationType,
+            Title = title,
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Detail = detail,
+        };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+            problem.Extensions[key] = value;
+        return problem;
+    }
+
+    public static ProblemDetails NotFound(string detail) => new()
+    {
+        Type = NotFoundType,
+        Title = "Not found.",
+        Status = StatusCodes.Status404NotFound,
+        Detail = detail,
+    };
+}
+
+/// <summary>Collects per-field errors for a 400 answer; field names are the JSON (camelCase) names.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new();
+
+    public bool Any => _errors.Count > 0;
+
+    public FieldErrors Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+            _errors[field] = messages = [];
+        messages.Add(message);
+        return this;
+    }
+
+    /// <summary>A required, single-line text of at most <paramref name="maxLength"/> characters.</summary>
+    public FieldErrors RequireText(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return Add(field, $"'{field}' is required.");
+        return OptionalText(field, value, maxLength);
+    }
+
+    public FieldErrors OptionalText(string field, string? value, int maxLength)
+    {
+        if (value is null) return this;
+        if (value.Length > maxLength)
+            Add(field, $"'{field}' must be at most {maxLength} characters.");
+        if (value.Any(char.IsControl))
+            Add(field, $"'{field}' must not contain control characters.");
+        return this;
+    }
+
+    public FieldErrors RequireExpectedVersion(int version)
+    {
+        if (version < 1)
+            Add("version", "'version' is required: the version of the record you read (1 or more).");
+        return this;
+    }
+
+    public ProblemDetails ToProblem() =>
+        Any ? Problems.Validation(_errors.ToDictionary(x => x.Key, x => x.Value.ToArray())) : Problems.None;
+}

@@ -1,0 +1,93 @@
+using EventCrm.Infrastructure.Idempotency;
+using EventCrm.Infrastructure.Security;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+using Npgsql;
+
+namespace EventCrm.Infrastructure.Jobs;
+
+/// <summary>
+/// Hangfire on PostgreSQL (schema <c>hangfire</c>) for scheduled and on-demand work. Every node runs a server
+/// (unless <c>Jobs:RunServer</c> is false); they share one queue, so a job runs once in the cluster.
+/// </summary>
+public static class CrmJobs
+{
+    public const string Schema = "hangfire";
+    public const string DashboardPath = CrmSecurity.DashboardPath;
+
+    public static IServiceCollection AddCrmJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        // Mapping the dashboard resolves the storage, and that happens before CLI verbs run: the storage must
+        // not touch the database on creation. The schema is installed when the host starts instead.
+        services.AddHangfire((services, hangfire) => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                postgres => postgres.UseConnectionFactory(new DataSourceConnections(services.GetRequiredService<NpgsqlDataSource>())),
+                new PostgreSqlStorageOptions { SchemaName = Schema, PrepareSchemaIfNecessary = false }));
+        services.AddHostedService<JobSchema>();
+
+        if (configuration.GetValue("Jobs:RunServer", true))
+        {
+            services.AddHangfireServer(server =>
+                server.WorkerCount = configuration.GetValue("Jobs:WorkerCount", Math.Max(2, Environment.ProcessorCount)));
+            services.AddHostedService<RecurringJobSchedule>();
+        }
+
+        services.AddTransient<ExpireIdempotencyKeys>();
+        return services;
+    }
+
+    public static void MapCrmJobsDashboard(this WebApplication app)
+    {
+        app.MapHangfireDashboard(DashboardPath, new DashboardOptions
+        {
+            DashboardTitle = "EventCrm jobs",
+            Authorization = [new AdminOnly()],
+            AppPath = null,
+        }).RequireAuthorization(Policies.Admin);
+    }
+
+    /// <summary>Defence in depth: the dashboard checks the role itself as well as through the endpoint policy.</summary>
+    private sealed class AdminOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context) =>
+            context.GetHttpContext().User.IsInRole(Roles.Admin);
+    }
+}
+
+/// <summary>Hangfire borrows connections from the application's one pool, resolved at first use.</summary>
+internal sealed class DataSourceConnections(NpgsqlDataSource dataSource) : IConnectionFactory
+{
+    public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
+}
+
+/// <summary>Creates or upgrades the <c>hangfire</c> schema when the host starts, before any job server.</summary>
+internal sealed class JobSchema(NpgsqlDataSource dataSource) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        PostgreSqlObjectsInstaller.Install(connection, CrmJobs.Schema);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// Registers the recurring jobs when the host starts (not at build time, so CLI verbs never touch the database).
+/// </summary>
+internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IConfiguration configuration) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        jobs.AddOrUpdate<ExpireIdempotencyKeys>(ExpireIdempotencyKeys.JobId,
+            job => job.Run(CancellationToken.None),
+            configuration["Jobs:ExpireIdempotencyKeysCron"] ?? "17 * * * *");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

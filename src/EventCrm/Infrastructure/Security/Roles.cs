@@ -1,0 +1,34 @@
+namespace EventCrm.Infrastructure.Security;
+
+/// <summary>The roles a token can carry (claim <c>role</c>).</summary>
+public static class Roles
+{
+    public const string Admin = "admin";
+    public const string Sales = "sales";
+    public const string Support = "support";
+    public const string Marketing = "marketing";
+    public const string Analyst = "analyst";
+    public const string Auditor = "auditor";
+
+    public static readonly IReadOnlyList<string> All = [Admin, Sales, Support, Marketing, Analyst, Auditor];
+}
+
+/// <summary>
+/// Authorization policies by capability; endpoints name a policy, never a list of roles, so who may do what
+/// is decided in one place.
+/// </summary>
+public static class Policies
+{
+    public const string CustomersRead = "customers:read";
+    public const string CustomersWrite = "customers:write";
+    public const string Audit = "audit";
+    public const string Admin = "admin";
+
+    internal static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
+    {
+        [CustomersRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Auditor],
+        [CustomersWrite] = [Roles.Admin, Roles.Sales, Roles.Support],
+        [Audit] = [Roles.Admin, Roles.Auditor],
+        [Admin] = [Roles.Admin],
+    };
+}

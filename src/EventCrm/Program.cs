@@ -1,0 +1,42 @@
+using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Idempotency;
+using EventCrm.Infrastructure.Jobs;
+using EventCrm.Infrastructure.Security;
+using JasperFx;
+using Serilog;
+using Wolverine.Http;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddCrmLogging();
+builder.Services.AddCrmHttp(builder.Configuration);
+builder.Services.AddCrmSecurity(builder.Configuration, builder.Environment);
+builder.Services.AddCrmMarten(builder.Configuration);
+builder.Host.UseCrmWolverine();
+builder.Services.AddCrmJobs(builder.Configuration);
+builder.Services.AddCrmOpenApi();
+builder.Services.AddCrmHealthChecks();
+builder.Services.AddCrmDomain(builder.Configuration);
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCorrelationId();
+app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
+app.UseRouting();
+app.UseRequestBodyLimit();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseIdempotency();
+
+app.MapCrmHealthChecks();
+app.MapCrmOpenApi(builder.Configuration);
+app.MapCrmJobsDashboard();
+app.MapWolverineEndpoints(CrmHttp.ConfigureEndpoints);
+
+return await app.RunJasperFxCommands(args);
+
+/// <summary>Entry point; public so that the integration tests can host the application.</summary>
+public partial class Program;

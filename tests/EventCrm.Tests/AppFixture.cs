@@ -1,0 +1,56 @@
+using System.Net.Http.Headers;
+using Alba;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EventCrm.Tests;
+
+/// <summary>
+/// The whole application, hosted in memory against the real PostgreSQL that <c>build/crm test</c> starts
+/// (<c>ConnectionStrings__Postgres</c>). Started once for every integration test; tests isolate themselves
+/// with fresh ids and e-mail addresses instead of wiping the database.
+/// </summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string SigningKey = "integration-tests-signing-key-0123456789abcdef";
+
+    public IAlbaHost Host { get; private set; } = null!;
+
+    public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    public async Task InitializeAsync()
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")))
+            throw new InvalidOperationException(
+                "Integration tests need PostgreSQL: run them with ./build/crm test (or set ConnectionStrings__Postgres).");
+
+        Host = await AlbaHost.For<Program>(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            builder.UseSetting("Auth:SigningKey", SigningKey);
+            builder.UseSetting("Api:PublicDocs", "false");
+            builder.UseSetting("Jobs:RunServer", "false");
+            builder.UseSetting("Logging:Format", "text");
+            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        });
+    }
+
+    public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    public AuthOptions Auth => Host.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+
+    public string TokenFor(string user, params string[] roles) =>
+        DevelopmentTokens.Mint(Auth, user, roles, DateTimeOffset.UtcNow);
+
+    /// <summary>A unique, valid e-mail address so tests never collide in the shared database.</summary>
+    public static string NewEmail(string who = "customer") => $"{who}.{Guid.NewGuid():N}@example.com";
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "application";
+}

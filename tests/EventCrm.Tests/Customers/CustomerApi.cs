@@ -1,0 +1,49 @@
+using System.Text.Json;
+using Alba;
+using EventCrm.Infrastructure.Security;
+
+namespace EventCrm.Tests.Customers;
+
+/// <summary>Drives the customer endpoints the way a client does.</summary>
+public static class CustomerApi
+{
+    public static async Task<Guid> Register(this AppFixture app, string email, string name = "Grace Hopper",
+        string? phone = null, string? token = null)
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(token ?? app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(new { name, email, phone }).ToUrl("/api/customers");
+            s.StatusCodeShouldBe(201);
+        });
+        return (await result.Body()).GetProperty("id").GetGuid();
+    }
+
+    public static Task<IScenarioResult> ChangeContact(this AppFixture app, Guid id, object body, string? token = null) =>
+        app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(token ?? app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(body).ToUrl($"/api/customers/{id}/contact-details");
+            s.IgnoreStatusCode();
+        });
+
+    public static async Task<JsonElement> Profile(this AppFixture app, Guid id)
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Get.Url($"/api/customers/{id}");
+        });
+        return await result.Body();
+    }
+
+    public static async Task<JsonElement> History(this AppFixture app, Guid id)
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("audrey", Roles.Auditor));
+            s.Get.Url($"/api/customers/{id}/history");
+        });
+        return await result.Body();
+    }
+}

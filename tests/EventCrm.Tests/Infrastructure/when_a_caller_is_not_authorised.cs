@@ -1,0 +1,119 @@
+using Alba;
+using EventCrm.Infrastructure.Security;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using System.Security.Claims;
+using System.Text;
+
+namespace EventCrm.Tests.Infrastructure;
+
+[Collection(AppCollection.Name)]
+public class when_a_caller_is_not_authorised(AppFixture app)
+{
+    /// <summary>
+    /// Routes anyone may call: the health checks, and the docs UI's own static files (scripts and icons; the
+    /// page and the OpenAPI document it loads still need a token). Everything else must refuse a request
+    /// without a token.
+    /// </summary>
+    private static bool IsPublic(string pattern) =>
+        pattern is "/health/live" or "/health/ready" ||
+        (pattern.StartsWith("/docs/") && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
+
+    [Fact]
+    public async Task every_endpoint_but_health_refuses_a_request_without_a_token()
+    {
+        var routes = app.Host.Services.GetServices<EndpointDataSource>()
+            .SelectMany(source => source.Endpoints)
+            .OfType<RouteEndpoint>()
+            .Select(endpoint => (
+                Pattern: "/" + endpoint.RoutePattern.RawText!.TrimStart('/'),
+                Methods: endpoint.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]))
+            .Where(route => !IsPublic(route.Pattern))
+            .ToList();
+        routes.Count.ShouldBeGreaterThan(5);
+
+        foreach (var (pattern, methods) in routes)
+        foreach (var method in methods)
+        {
+            var url = System.Text.RegularExpressions.Regex.Replace(pattern, @"\{\*?\*?([^}:]+)[^}]*\}",
+                _ => Guid.NewGuid().ToString());
+            var result = await app.Host.Scenario(s =>
+            {
+                var verb = method switch
+                {
+                    "POST" => s.Post,
+                    "PUT" => s.Put,
+                    "PATCH" => s.Patch,
+                    "DELETE" => s.Delete,
+                    "HEAD" => s.Head,
+                    _ => s.Get,
+                };
+                verb.Url(url);
+                s.IgnoreStatusCode();
+            });
+            result.Context.Response.StatusCode.ShouldBe(401, $"{method} {pattern} answered without a token");
+        }
+    }
+
+    [Fact]
+    public async Task health_answers_without_a_token()
+    {
+        await app.Host.Scenario(s => s.Get.Url("/health/live"));
+        var ready = await app.Host.Scenario(s => s.Get.Url("/health/ready"));
+        var body = await ready.Body();
+        body.GetProperty("status").GetString().ShouldBe("Healthy");
+        body.GetProperty("checks")[0].GetProperty("name").GetString().ShouldBe("postgres");
+    }
+
+    [Fact]
+    public async Task a_token_signed_with_another_key_is_a_401()
+    {
+        var forged = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = app.Auth.Issuer,
+            Audience = app.Auth.Audience,
+            Subject = new ClaimsIdentity([new Claim("name", "mallory"), new Claim("role", Roles.Admin)]),
+            Expires = DateTime.UtcNow.AddHours(1),
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes("some-other-key-that-is-long-enough-1234567890")),
+                SecurityAlgorithms.HmacSha256),
+        });
+
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(forged);
+            s.Get.Url($"/api/customers/{Guid.NewGuid()}");
+            s.IgnoreStatusCode();
+        });
+        await result.ShouldBeProblem(401);
+    }
+
+    [Fact]
+    public async Task an_expired_token_is_a_401()
+    {
+        var expired = DevelopmentTokens.Mint(app.Auth, "old", [Roles.Admin], DateTimeOffset.UtcNow.AddHours(-3),
+            TimeSpan.FromHours(1));
+
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(expired);
+            s.Get.Url($"/api/customers/{Guid.NewGuid()}");
+            s.IgnoreStatusCode();
+        });
+        await result.ShouldBeProblem(401);
+    }
+
+    [Fact]
+    public async Task a_token_without_the_role_is_a_403()
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ann", Roles.Analyst));
+            s.Get.Url($"/api/customers/{Guid.NewGuid()}");
+            s.IgnoreStatusCode();
+        });
+        await result.ShouldBeProblem(403);
+    }
+}
