@@ -27,7 +27,9 @@ public static class ChangeContactDetailsEndpoint
         IQuerySession session, CancellationToken cancellation) =>
         await EmailOwnership.RefuseIfTaken(session, ContactDetails.NormaliseEmail(command.Email), customerId, cancellation);
 
-    [WolverinePost("/api/customers/{customerId}/contact-details", Name = "ChangeContactDetails")]
+    [WolverinePost("/api/customers/{customerId}/contact-details", OperationId = "ChangeContactDetails",
+        Summary = "Change a customer's e-mail and phone",
+        Description = "Send the version you read: a stale one is a 409 naming the current version. A null phone removes it. The same details again change nothing.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
     public static (VersionResponse, Events) Post(ChangeContactDetails command,

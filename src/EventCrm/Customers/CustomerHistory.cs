@@ -28,7 +28,8 @@ public record HistoryEntry(
 /// <summary>The auditor's view of a customer: every event, and the customer as it was at any point.</summary>
 public static class CustomerHistory
 {
-    [WolverineGet("/api/customers/{id}/history", Name = "GetCustomerHistory")]
+    [WolverineGet("/api/customers/{id}/history", OperationId = "GetCustomerHistory", Summary = "Every event of a customer",
+        Description = "Oldest first, each with its sequence, version, type, time, user, correlation and causation ids, headers and data.")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
     public static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> GetHistory(Guid id,
@@ -40,8 +41,8 @@ public static class CustomerHistory
         return TypedResults.Ok<IReadOnlyList<HistoryEntry>>(events.Select(HistoryEntry.From).ToList());
     }
 
-    /// <summary>The profile as it was after event number <c>version</c>, or at the instant <c>at</c> (ISO 8601).</summary>
-    [WolverineGet("/api/customers/{id}/as-of", Name = "GetCustomerAsOf")]
+    [WolverineGet("/api/customers/{id}/as-of", OperationId = "GetCustomerAsOf", Summary = "A customer as it was",
+        Description = "The profile rebuilt from the events up to 'version', or up to the instant 'at' (ISO 8601). Give exactly one.")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
     public static async Task<Results<Ok<CustomerProfile>, ProblemHttpResult>> GetAsOf(Guid id, int? version,

@@ -10,8 +10,8 @@ namespace EventCrm.Customers;
 
 public static class CustomerQueries
 {
-    /// <summary>The customer's current profile, including the version to send with the next command.</summary>
-    [WolverineGet("/api/customers/{id}", Name = "GetCustomer")]
+    [WolverineGet("/api/customers/{id}", OperationId = "GetCustomer", Summary = "A customer's profile",
+        Description = "The current profile, including the version to send with the next command.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static CustomerProfile Get([Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No customer has id {0}")] CustomerProfile profile) =>

@@ -24,8 +24,8 @@ public static class RegisterCustomerEndpoint
         CancellationToken cancellation) =>
         await EmailOwnership.RefuseIfTaken(session, ContactDetails.NormaliseEmail(command.Email), null, cancellation);
 
-    /// <summary>Registers a customer; the body names them and how to reach them.</summary>
-    [WolverinePost("/api/customers", Name = "RegisterCustomer")]
+    [WolverinePost("/api/customers", OperationId = "RegisterCustomer", Summary = "Register a customer",
+        Description = "Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise); the phone is stored in E.164.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
     public static (CustomerRegisteredResponse, IStartStream) Post(RegisterCustomer command, CustomerRules rules,

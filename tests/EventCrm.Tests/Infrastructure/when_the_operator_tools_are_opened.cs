@@ -22,7 +22,21 @@ public class when_the_operator_tools_are_opened(AppFixture app)
         paths.TryGetProperty("/api/customers/{id}/history", out _).ShouldBeTrue();
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer")
             .GetProperty("scheme").GetString().ShouldBe("bearer");
+
+        var register = paths.GetProperty("/api/customers").GetProperty("post");
+        register.GetProperty("operationId").GetString().ShouldBe("RegisterCustomer");
+        register.GetProperty("summary").GetString().ShouldBe("Register a customer");
+        ResponseCodes(register).ShouldBe(["201", "400", "401", "403", "409", "413", "422"], ignoreOrder: true);
+
+        var change = paths.GetProperty("/api/customers/{customerId}/contact-details").GetProperty("post");
+        ResponseCodes(change).ShouldBe(["200", "400", "401", "403", "404", "409", "413", "422"], ignoreOrder: true);
+
+        var read = paths.GetProperty("/api/customers/{id}").GetProperty("get");
+        ResponseCodes(read).ShouldBe(["200", "401", "403", "404"], ignoreOrder: true);
     }
+
+    private static string[] ResponseCodes(System.Text.Json.JsonElement operation) =>
+        operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToArray();
 
     [Fact]
     public async Task the_jobs_dashboard_is_for_admins_only()

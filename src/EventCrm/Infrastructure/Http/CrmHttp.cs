@@ -22,6 +22,8 @@ public static class CrmHttp
         return services;
     }
 
+    private static bool IsCommand(HttpChain chain) => chain.HttpMethods.Any(method => !HttpMethods.IsGet(method));
+
     public static void Configure(JsonSerializerOptions json)
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
@@ -34,11 +36,20 @@ public static class CrmHttp
         // '?version=abc' is the client's mistake: a 400 naming the parameter, never a silent default.
         options.RejectUnparseableQueryValues = true;
 
-        // A stale expected version, caught at load or at commit, is a 409 in the house shape (and in OpenAPI).
-        options.MapMartenConcurrencyFailuresToConflict(toProblemDetails: CrmExceptionHandler.Describe);
+        // A stream that moves between load and commit is a 409 in the house shape (and in OpenAPI).
+        options.MapMartenConcurrencyFailuresToConflict(IsCommand, CrmExceptionHandler.Describe);
 
-        // Every command (any verb but GET) stamps its events with who, why and where from.
-        options.AddMiddleware(typeof(CommandMetadata),
-            chain => chain.HttpMethods.Any(method => !HttpMethods.IsGet(method)));
+        // Every command stamps its events with who, why and where from.
+        options.AddMiddleware(typeof(CommandMetadata), IsCommand);
+
+        // What every endpoint can answer besides its own responses, for the OpenAPI document.
+        options.ConfigureEndpoints(chain =>
+        {
+            chain.Metadata.ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status403Forbidden);
+            if (IsCommand(chain))
+                chain.Metadata.ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                    .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        });
     }
 }
