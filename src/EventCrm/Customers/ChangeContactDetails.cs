@@ -11,8 +11,6 @@ namespace EventCrm.Customers;
 /// <summary>Replaces the customer's e-mail and phone; a null or empty phone removes it.</summary>
 public record ChangeContactDetails(int Version, string Email, string? Phone);
 
-public record VersionResponse(int Version);
-
 public static class ChangeContactDetailsEndpoint
 {
     public static ProblemDetails Validate(ChangeContactDetails command, Customer customer, CustomerRules rules)

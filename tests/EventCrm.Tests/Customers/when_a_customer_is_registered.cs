@@ -118,6 +118,29 @@ public class when_a_customer_is_registered(AppFixture app)
     }
 
     [Fact]
+    public async Task concurrent_registrations_of_one_email_create_exactly_one_customer()
+    {
+        var email = AppFixture.NewEmail("race");
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(new { name = $"Racer {i}", email }).ToUrl("/api/customers");
+            s.IgnoreStatusCode();
+        })));
+
+        var statuses = attempts.Select(a => a.Context.Response.StatusCode).ToList();
+        statuses.Count(s => s == 201).ShouldBe(1);
+        statuses.ShouldAllBe(s => s == 201 || s == 409 || s == 422);
+        await using var session = app.Store.QuerySession();
+        (await session.Query<CustomerProfile>().CountAsync(p => p.Email == email)).ShouldBe(1);
+        var streams = await session.Events.QueryAllRawEvents()
+            .Where(e => e.EventTypeName == "customer_registered")
+            .ToListAsync();
+        streams.Count(e => ((CustomerRegistered)e.Data).Email == email).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task hostile_text_is_stored_verbatim_and_returned_as_json_not_markup()
     {
         const string name = "Robert'); DROP TABLE customers;-- <script>alert(1)</script>";

@@ -21,6 +21,9 @@ public sealed class TargetAttribute : WriteAggregateAttribute
     }
 }
 
+/// <summary>What a command on an existing record answers: the record's version after it.</summary>
+public record VersionResponse(int Version);
+
 public static class ExpectedVersion
 {
     public static ProblemDetails Check(int expected, int current) =>

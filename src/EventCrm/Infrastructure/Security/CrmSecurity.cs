@@ -67,6 +67,7 @@ public static class CrmSecurity
         {
             jwt.TokenValidationParameters.ValidateIssuerSigningKey = true;
             jwt.TokenValidationParameters.IssuerSigningKey = auth.Key();
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
         }
 
         jwt.Events = new JwtBearerEvents { OnMessageReceived = ReadDashboardToken };
