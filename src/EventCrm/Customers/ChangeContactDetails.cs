@@ -13,13 +13,11 @@ public record ChangeContactDetails(int Version, string Email, string? Phone);
 
 public static class ChangeContactDetailsEndpoint
 {
-    public static ProblemDetails Validate(ChangeContactDetails command, Customer customer, CustomerRules rules)
-    {
-        var errors = new FieldErrors()
+    public static ProblemDetails Validate(ChangeContactDetails command, Customer customer, CustomerRules rules) =>
+        new FieldErrors()
             .RequireExpectedVersion(command.Version)
-            .CheckContact(command.Email, command.Phone, rules);
-        return errors.Any ? errors.ToProblem() : ExpectedVersion.Check(command.Version, customer.Version);
-    }
+            .CheckContact(command.Email, command.Phone, rules)
+            .ForCommand(command.Version, customer);
 
     public static async Task<ProblemDetails> ValidateAsync(ChangeContactDetails command, Guid customerId,
         IQuerySession session, CancellationToken cancellation) =>
@@ -30,8 +28,7 @@ public static class ChangeContactDetailsEndpoint
         Description = "Send the version you read: a stale one is a 409 naming the current version. A null phone removes it. The same details again change nothing.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
-    public static (VersionResponse, Events) Post(ChangeContactDetails command,
-        [Target] Customer customer,
+    public static (VersionResponse, Events) Post(ChangeContactDetails command, [Target] Customer customer,
         CustomerRules rules, TimeProvider clock)
     {
         var email = ContactDetails.NormaliseEmail(command.Email)!;

@@ -1,5 +1,7 @@
 namespace EventCrm.Customers;
 
+public enum CustomerStatus { Active, Inactive, Merged, Erased }
+
 /// <summary>
 /// The customer as its commands need it: just enough state to decide. Rebuilt from the stream for every
 /// command; handlers read it and return events, never change it.
@@ -8,20 +10,76 @@ public sealed class Customer
 {
     public Guid Id { get; set; }
     public int Version { get; set; }
+    public CustomerStatus Status { get; set; }
+    public Guid? MergedInto { get; set; }
     public string Name { get; set; } = "";
-    public string Email { get; set; } = "";
+    public string? Email { get; set; }
     public string? Phone { get; set; }
+    public Demographics? Demographics { get; set; }
+    public List<string> Tags { get; set; } = [];
+    public string? Owner { get; set; }
+    public List<PurchaseRecorded> Purchases { get; set; } = [];
+    public List<ConsentDecision> Consents { get; set; } = [];
+    public List<Guid> MergedDuplicates { get; set; } = [];
 
     public static Customer Create(CustomerRegistered registered) => new()
     {
         Name = registered.Name,
         Email = registered.Email,
         Phone = registered.Phone,
+        Demographics = registered.Demographics,
+        Tags = [.. registered.Tags ?? []],
     };
 
     public void Apply(ContactDetailsChanged changed)
     {
         Email = changed.Email;
         Phone = changed.Phone;
+    }
+
+    public void Apply(DemographicsChanged changed) => Demographics = changed.Demographics;
+
+    public void Apply(TagsAdded added) => Tags = [.. Tags.Union(added.Tags)];
+
+    public void Apply(TagsRemoved removed) => Tags = [.. Tags.Except(removed.Tags)];
+
+    public void Apply(OwnerAssigned assigned) => Owner = assigned.Owner;
+
+    public void Apply(OwnerUnassigned _) => Owner = null;
+
+    public void Apply(PurchaseRecorded purchase) => Purchases.Add(purchase);
+
+    public void Apply(ConsentGranted granted) =>
+        Consents = Consent.Decide(Consents, new ConsentDecision(granted.Channel, granted.Purpose, true, granted.Source, granted.At));
+
+    public void Apply(ConsentWithdrawn withdrawn) =>
+        Consents = Consent.Decide(Consents, new ConsentDecision(withdrawn.Channel, withdrawn.Purpose, false, withdrawn.Source, withdrawn.At));
+
+    public void Apply(CustomerDeactivated _) => Status = CustomerStatus.Inactive;
+
+    public void Apply(CustomerReactivated _) => Status = CustomerStatus.Active;
+
+    public void Apply(CustomerMergedInto merged)
+    {
+        Status = CustomerStatus.Merged;
+        MergedInto = merged.SurvivorId;
+    }
+
+    public void Apply(CustomerMerged merged)
+    {
+        MergedDuplicates.Add(merged.DuplicateId);
+        Purchases.AddRange(merged.Purchases);
+        Tags = [.. Tags.Union(merged.Tags)];
+        foreach (var decision in merged.Consents) Consents = Consent.Decide(Consents, decision);
+    }
+
+    public void Apply(CustomerErased _)
+    {
+        Status = CustomerStatus.Erased;
+        Name = "";
+        Email = null;
+        Phone = null;
+        Demographics = null;
+        Tags = [];
     }
 }

@@ -1,46 +1,34 @@
+using EventCrm.Audit;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
-using JasperFx.Events;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 using Wolverine.Http;
 
 namespace EventCrm.Customers;
-
-/// <summary>One event of a stream as an auditor reads it: what happened, when, by whom, and why.</summary>
-public record HistoryEntry(
-    long Sequence,
-    long Version,
-    string Type,
-    DateTimeOffset Timestamp,
-    string? User,
-    string? CorrelationId,
-    string? CausationId,
-    IReadOnlyDictionary<string, object>? Headers,
-    object Data)
-{
-    public static HistoryEntry From(IEvent e) => new(e.Sequence, e.Version, e.EventTypeName, e.Timestamp,
-        e.UserName, e.CorrelationId, e.CausationId, e.Headers, e.Data);
-}
 
 /// <summary>The auditor's view of a customer: every event, and the customer as it was at any point.</summary>
 public static class CustomerHistory
 {
     [WolverineGet("/api/customers/{id}/history", OperationId = "GetCustomerHistory", Summary = "Every event of a customer",
-        Description = "Oldest first, each with its sequence, version, type, time, user, correlation and causation ids, headers and data.")]
+        Description = "Oldest first, paged, each with its sequence, version, type, time, user, correlation and causation ids, headers and data as stored.")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
-    public static async Task<Results<Ok<IReadOnlyList<HistoryEntry>>, ProblemHttpResult>> GetHistory(Guid id,
-        IQuerySession session, CancellationToken cancellation)
+    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> GetHistory(Guid id, int? page,
+        int? pageSize, IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation)
     {
+        if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
+            return TypedResults.Problem(errors.ToProblem());
         if (!await IsCustomer(session, id, cancellation)) return Missing(id);
 
-        var events = await session.Events.FetchStreamAsync(id, token: cancellation);
-        return TypedResults.Ok<IReadOnlyList<HistoryEntry>>(events.Select(HistoryEntry.From).ToList());
+        return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: [id]), EventOrder.Sequence,
+            page ?? 1, pageSize ?? Paging.MaxPageSize, cancellation));
     }
 
+    /// <summary>The profile as it was after event number <c>version</c>, or at the instant <c>at</c> (ISO 8601).</summary>
     [WolverineGet("/api/customers/{id}/as-of", OperationId = "GetCustomerAsOf", Summary = "A customer as it was",
         Description = "The profile rebuilt from the events up to 'version', or up to the instant 'at' (ISO 8601). Give exactly one.")]
     [Authorize(Policy = Policies.Audit)]
@@ -70,12 +58,12 @@ public static class CustomerHistory
 
         return profile is null
             ? TypedResults.Problem(Problems.NotFound($"Customer {id} did not exist at {at:O}."))
-            : TypedResults.Ok(profile);
+            : TypedResults.Ok(at is { } when ? profile.AsOf(when) : profile);
     }
 
-    private static async Task<bool> IsCustomer(IQuerySession session, Guid id, CancellationToken cancellation) =>
+    internal static async Task<bool> IsCustomer(IQuerySession session, Guid id, CancellationToken cancellation) =>
         await session.Events.FetchStreamStateAsync(id, cancellation) is { } state && state.AggregateType == typeof(Customer);
 
-    private static ProblemHttpResult Missing(Guid id) =>
+    internal static ProblemHttpResult Missing(Guid id) =>
         TypedResults.Problem(Problems.NotFound($"No customer has id {id}."));
 }

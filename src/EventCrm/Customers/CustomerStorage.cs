@@ -1,18 +1,51 @@
 using JasperFx.Events.Projections;
 using Marten;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace EventCrm.Customers;
 
-/// <summary>The customer context's part of the store: its projections and indexes.</summary>
+/// <summary>The customer context's part of the store: its projections, and the columns and indexes its queries use.</summary>
 public static class CustomerStorage
 {
     public const string EmailIndex = "ux_customer_profile_email";
+    public const string NameSearchIndex = "ix_customer_profile_search_name";
+    public const string TagsIndex = "ix_customer_profile_tags";
 
-    public static void Configure(StoreOptions options)
+    public static void Configure(StoreOptions options, CustomerRules rules)
     {
-        options.Projections.Add<CustomerProfileProjection>(ProjectionLifecycle.Inline);
+        options.Projections.Add(new CustomerProfileProjection(rules.HouseCurrency), ProjectionLifecycle.Inline);
+        CustomerErasure.Configure(options);
 
-        // One customer per e-mail address. The commands check first (422); this index settles a race.
-        options.Schema.For<CustomerProfile>().UniqueIndex(EmailIndex, x => x.Email);
+        // Trigram search on names; trusted extension, so the database owner may create it.
+        options.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
+
+        options.Schema.For<CustomerProfile>()
+            // One customer per e-mail address (the commands check first and answer 422; this settles a race).
+            // text_pattern_ops lets the same index serve e-mail prefix searches in any database collation.
+            .Duplicate(x => x.Email, configure: index =>
+            {
+                index.Name = EmailIndex;
+                index.IsUnique = true;
+                index.Mask = "? text_pattern_ops";
+            })
+            .Duplicate(x => x.SearchName, configure: index =>
+            {
+                index.Name = NameSearchIndex;
+                index.Method = IndexMethod.gin;
+                index.Mask = "? gin_trgm_ops";
+            })
+            .Duplicate(x => x.Status)
+            .Duplicate(x => x.Country)
+            .Duplicate(x => x.Owner)
+            .Duplicate(x => x.TotalSpent)
+            .Duplicate(x => x.RegisteredAt)
+            .Duplicate(x => x.LastPurchaseAt)
+            .Duplicate(x => x.Phone)
+            .Duplicate(x => x.Tags, pgType: "text[]", configure: index =>
+            {
+                index.Name = TagsIndex;
+                index.Method = IndexMethod.gin;
+            });
     }
 }

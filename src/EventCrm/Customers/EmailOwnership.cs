@@ -12,12 +12,13 @@ public static class EmailOwnership
     {
         if (email is null) return Problems.None; // not an address at all: validation answers that
 
-        var owner = await session.Query<CustomerProfile>()
+        var holder = await session.Query<CustomerProfile>()
             .Where(profile => profile.Email == email)
-            .Select(profile => profile.Id)
             .FirstOrDefaultAsync(cancellation);
 
-        if (owner == Guid.Empty || owner == customerId) return Problems.None;
+        // A merged duplicate keeps its address in its history; the customer to point at is the survivor.
+        var owner = holder?.MergedInto ?? holder?.Id;
+        if (owner is null || holder!.Id == customerId || owner == customerId) return Problems.None;
 
         return Problems.RuleViolation(
             "The e-mail address belongs to another customer.",

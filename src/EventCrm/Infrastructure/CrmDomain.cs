@@ -7,7 +7,7 @@ public static class CrmDomain
 {
     public static IServiceCollection AddCrmDomain(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection(CustomerRules.Section).Get<CustomerRules>() ?? new CustomerRules());
+        services.AddSingleton(CustomerRules.From(configuration));
         return services;
     }
 }

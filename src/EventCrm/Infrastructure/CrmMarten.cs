@@ -1,3 +1,4 @@
+using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Idempotency;
 using JasperFx;
@@ -52,12 +53,14 @@ public static class CrmMarten
 
                 options.Schema.For<IdempotencyRecord>().Index(x => x.ExpiresAt);
 
-                CustomerStorage.Configure(options);
+                AuditStorage.Configure(options);
+                CustomerStorage.Configure(options, CustomerRules.From(configuration));
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine(wolverine => wolverine.MessageStorageSchemaName = MessagingSchema)
             .ApplyAllDatabaseChangesOnStartup();
+        services.AddAuditIndexes();
 
         return services;
     }
@@ -67,6 +70,7 @@ public static class CrmMarten
         // Tests host the app from another assembly: point discovery at this one explicitly.
         options.ApplicationAssembly = typeof(CrmMarten).Assembly;
         options.Policies.AutoApplyTransactions();
+        options.Policies.AddMiddleware(typeof(MessageMetadata));
         options.Policies.UseDurableLocalQueues();
         options.EnableRelayOfUserName = true;
     });

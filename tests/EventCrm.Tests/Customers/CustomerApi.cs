@@ -44,6 +44,6 @@ public static class CustomerApi
             s.WithBearerToken(app.TokenFor("audrey", Roles.Auditor));
             s.Get.Url($"/api/customers/{id}/history");
         });
-        return await result.Body();
+        return (await result.Body()).GetProperty("items");
     }
 }

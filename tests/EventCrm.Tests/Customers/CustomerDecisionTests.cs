@@ -31,7 +31,7 @@ public class when_a_registration_is_decided
     [Fact]
     public void validation_names_every_bad_field()
     {
-        var problem = RegisterCustomerEndpoint.Validate(new RegisterCustomer(" ", "x", "abc"), _rules);
+        var problem = RegisterCustomerEndpoint.Validate(new RegisterCustomer(" ", "x", "abc"), _rules, new FakeTimeProvider(Now));
 
         var errors = problem.ShouldBeOfType<HttpValidationProblemDetails>().Errors;
         errors.Keys.ShouldBe(["name", "email", "phone"], ignoreOrder: true);
@@ -40,7 +40,7 @@ public class when_a_registration_is_decided
 
     [Fact]
     public void a_valid_command_passes_validation() =>
-        RegisterCustomerEndpoint.Validate(new RegisterCustomer("Grace", "grace@navy.mil", null), _rules)
+        RegisterCustomerEndpoint.Validate(new RegisterCustomer("Grace", "grace@navy.mil", null), _rules, new FakeTimeProvider(Now))
             .ShouldBeSameAs(Problems.None);
 }
 
@@ -109,7 +109,7 @@ public class when_a_customer_profile_is_projected
     [Fact]
     public void it_follows_the_events_and_takes_its_times_from_them()
     {
-        var projection = new CustomerProfileProjection();
+        var projection = new CustomerProfileProjection("EUR");
         var id = Guid.NewGuid();
         var registeredAt = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var registered = new JasperFx.Events.Event<CustomerRegistered>(

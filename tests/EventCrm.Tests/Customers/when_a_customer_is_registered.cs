@@ -150,6 +150,7 @@ public class when_a_customer_is_registered(AppFixture app)
     }
 
     [Theory]
+    [InlineData(Roles.Support)]
     [InlineData(Roles.Analyst)]
     [InlineData(Roles.Auditor)]
     [InlineData(Roles.Marketing)]

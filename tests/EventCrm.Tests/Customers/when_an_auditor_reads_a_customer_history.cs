@@ -14,7 +14,7 @@ public class when_an_auditor_reads_a_customer_history(AppFixture app)
         var id = await app.Register(first, token: app.TokenFor("alice", Roles.Sales));
         await app.Host.Scenario(s =>
         {
-            s.WithBearerToken(app.TokenFor("bob", Roles.Support));
+            s.WithBearerToken(app.TokenFor("bob", Roles.Sales));
             s.WithRequestHeader("X-Correlation-Id", "ticket-4711");
             s.Post.Json(new { version = 1, email = second }).ToUrl($"/api/customers/{id}/contact-details");
         });

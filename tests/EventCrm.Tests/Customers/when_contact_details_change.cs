@@ -103,7 +103,7 @@ public class when_contact_details_change(AppFixture app)
         var newEmail = AppFixture.NewEmail();
 
         await app.ChangeContact(id, new { version = 1, email = newEmail, phone = "+49 30 123456" },
-            token: app.TokenFor("stella", "support"));
+            token: app.TokenFor("stella", "sales"));
 
         await using var session = app.Store.QuerySession();
         var changed = (await session.Events.FetchStreamAsync(id)).Last();

@@ -111,7 +111,7 @@ public class when_a_caller_is_not_authorised(AppFixture app)
         var result = await app.Host.Scenario(s =>
         {
             s.WithBearerToken(app.TokenFor("ann", Roles.Analyst));
-            s.Get.Url($"/api/customers/{Guid.NewGuid()}");
+            s.Get.Url($"/api/customers/{Guid.NewGuid()}/history");
             s.IgnoreStatusCode();
         });
         await result.ShouldBeProblem(403);

@@ -41,7 +41,7 @@ public class when_a_development_token_is_minted(AppFixture app)
             s.WithBearerToken(token);
             s.Get.Url($"/api/customers/{id}/history");
         });
-        (await history.Body())[0].GetProperty("user").GetString().ShouldBe("alice");
+        (await history.Body()).GetProperty("items")[0].GetProperty("user").GetString().ShouldBe("alice");
     }
 
     [Fact]

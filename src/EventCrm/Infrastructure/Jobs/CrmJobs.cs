@@ -37,6 +37,7 @@ public static class CrmJobs
         }
 
         services.AddTransient<ExpireIdempotencyKeys>();
+        services.AddTransient<Projections.RebuildProjections>();
         return services;
     }
 

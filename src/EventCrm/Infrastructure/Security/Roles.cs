@@ -26,8 +26,8 @@ public static class Policies
 
     internal static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
-        [CustomersRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Auditor],
-        [CustomersWrite] = [Roles.Admin, Roles.Sales, Roles.Support],
+        [CustomersRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
+        [CustomersWrite] = [Roles.Admin, Roles.Sales],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
     };

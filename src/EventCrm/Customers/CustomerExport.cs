@@ -1,0 +1,56 @@
+using EventCrm.Audit;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Wolverine.Http;
+
+namespace EventCrm.Customers;
+
+/// <summary>A subject access export (GDPR art. 15): all a customer's data in one document.</summary>
+public record CustomerExportDocument(
+    DateTimeOffset ExportedAt,
+    string ExportedBy,
+    CustomerProfile Customer,
+    IReadOnlyList<EventEntry> History,
+    IReadOnlyList<MergedDuplicateExport> MergedDuplicates);
+
+public record MergedDuplicateExport(Guid Id, IReadOnlyList<EventEntry> History);
+
+public static class CustomerExport
+{
+    [WolverineGet("/api/customers/{id}/export", OperationId = "ExportCustomer", Summary = "Everything stored about a customer",
+        Description = "Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request.")]
+    [Authorize(Policy = Policies.Audit)]
+    [Tags("Customers", "Audit")]
+    public static async Task<Results<Ok<CustomerExportDocument>, ProblemHttpResult>> Get(Guid id, HttpContext http,
+        IQuerySession session, NpgsqlDataSource database, TimeProvider clock, CancellationToken cancellation)
+    {
+        var profile = await session.LoadAsync<CustomerProfile>(id, cancellation);
+        if (profile is null) return CustomerHistory.Missing(id);
+
+        var now = clock.GetUtcNow();
+        var duplicates = new List<MergedDuplicateExport>();
+        foreach (var duplicate in profile.MergedDuplicates)
+            duplicates.Add(new MergedDuplicateExport(duplicate, await AllEvents(database, duplicate, cancellation)));
+
+        return TypedResults.Ok(new CustomerExportDocument(now, http.User.Identity?.Name ?? "", profile.AsOf(now),
+            await AllEvents(database, id, cancellation), duplicates));
+    }
+
+    private static async Task<IReadOnlyList<EventEntry>> AllEvents(NpgsqlDataSource database, Guid stream,
+        CancellationToken cancellation)
+    {
+        var events = new List<EventEntry>();
+        for (var page = 1; ; page++)
+        {
+            var batch = await EventLog.Read(database, new EventFilter(StreamIds: [stream]), EventOrder.Sequence, page,
+                Paging.MaxPageSize, cancellation);
+            events.AddRange(batch.Items);
+            if (events.Count >= batch.Total || batch.Items.Count == 0) return events;
+        }
+    }
+}

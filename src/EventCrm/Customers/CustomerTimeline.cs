@@ -1,0 +1,36 @@
+using EventCrm.Audit;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Wolverine.Http;
+
+namespace EventCrm.Customers;
+
+/// <summary>
+/// Everything that happened to a customer and to what is linked to it, by time: its own stream and those of
+/// the duplicates merged into it (opportunities, tickets and campaigns join as those contexts arrive).
+/// </summary>
+public static class CustomerTimeline
+{
+    [WolverineGet("/api/customers/{id}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
+        Description = "The events of the customer and of everything linked to it (merged duplicates so far), oldest first, paged.")]
+    [Authorize(Policy = Policies.CustomersRead)]
+    [Tags("Customers")]
+    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid id, int? page, int? pageSize,
+        IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation)
+    {
+        if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
+            return TypedResults.Problem(errors.ToProblem());
+        var profile = await session.LoadAsync<CustomerProfile>(id, cancellation);
+        if (profile is null) return CustomerHistory.Missing(id);
+
+        var streams = new List<Guid> { id };
+        streams.AddRange(profile.MergedDuplicates);
+        return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: streams), EventOrder.Time,
+            page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation));
+    }
+}

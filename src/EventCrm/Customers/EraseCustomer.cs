@@ -1,0 +1,94 @@
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace EventCrm.Customers;
+
+/// <summary>
+/// The right to erasure (GDPR art. 17). <c>reason</c> records why (the request's reference, not personal data).
+/// </summary>
+public record EraseCustomer(int Version, string Reason);
+
+/// <summary>Masks the personal data in a customer's stream once its erasure is committed.</summary>
+public record MaskErasedCustomer(Guid CustomerId);
+
+/// <summary>Erases a duplicate that was merged into an erased customer: the same person.</summary>
+public record EraseMergedCustomer(Guid CustomerId, string Reason);
+
+public static class EraseCustomerEndpoint
+{
+    public const int MaxReasonLength = 500;
+
+    public static ProblemDetails Validate(EraseCustomer command, Customer customer) =>
+        new FieldErrors()
+            .RequireExpectedVersion(command.Version)
+            .RequireText("reason", command.Reason, MaxReasonLength)
+            .ForCommand(command.Version, customer);
+
+    /// <summary>
+    /// Appends <see cref="CustomerErased"/> (which blanks the profile at once) and, through the outbox in the
+    /// same transaction, the messages that mask the stream's earlier events and erase merged duplicates.
+    /// </summary>
+    [WolverinePost("/api/customers/{customerId}/erasure", OperationId = "EraseCustomer", Summary = "Erase a customer's personal data",
+        Description = "Name, contact details, birth date, income, region and tags disappear from the profile at once and from the stored events moments later; the erasure itself, event types, times, purchases and consents remain for the audit. Duplicates merged into this customer are erased too.")]
+    [Authorize(Policy = Policies.CustomersWrite)]
+    [Tags("Customers")]
+    public static (VersionResponse, Events, OutgoingMessages) Post(EraseCustomer command, [Target] Customer customer,
+        TimeProvider clock)
+    {
+        var messages = new OutgoingMessages { new MaskErasedCustomer(customer.Id) };
+        messages.AddRange(customer.MergedDuplicates.Select(duplicate => new EraseMergedCustomer(duplicate, command.Reason.Trim())));
+        return (new VersionResponse(customer.Version + 1), [new CustomerErased(command.Reason.Trim(), clock.GetUtcNow())], messages);
+    }
+}
+
+public static class EraseMergedCustomerHandler
+{
+    [AggregateHandler]
+    public static (Events, OutgoingMessages) Handle(EraseMergedCustomer command, Customer customer, TimeProvider clock) =>
+        customer.Status == CustomerStatus.Erased
+            ? ([], [])
+            : ([new CustomerErased(command.Reason, clock.GetUtcNow())], [new MaskErasedCustomer(customer.Id)]);
+}
+
+public static class MaskErasedCustomerHandler
+{
+    public const string MaskedHeader = "masked";
+
+    public static Task Handle(MaskErasedCustomer command, IDocumentStore store, TimeProvider clock,
+        CancellationToken cancellation) =>
+        store.Advanced.ApplyEventDataMasking(masking =>
+        {
+            masking.IncludeStream(command.CustomerId);
+            masking.AddHeader(MaskedHeader, clock.GetUtcNow().ToString("O"));
+        }, cancellation);
+}
+
+/// <summary>What erasure removes from each kind of event. Country, industry, amounts and times stay.</summary>
+public static class CustomerErasure
+{
+    public const string ErasedName = "[erased]";
+
+    public static void Configure(StoreOptions options)
+    {
+        var events = options.Events;
+        events.AddMaskingRuleForProtectedInformation<CustomerRegistered>(e => e with
+        {
+            Name = ErasedName, Email = null, Phone = null, Demographics = Mask(e.Demographics), Tags = null,
+        });
+        events.AddMaskingRuleForProtectedInformation<ContactDetailsChanged>(e => e with { Email = null, Phone = null });
+        events.AddMaskingRuleForProtectedInformation<DemographicsChanged>(e => e with { Demographics = Mask(e.Demographics)! });
+        events.AddMaskingRuleForProtectedInformation<TagsAdded>(e => e with { Tags = [] });
+        events.AddMaskingRuleForProtectedInformation<TagsRemoved>(e => e with { Tags = [] });
+        events.AddMaskingRuleForProtectedInformation<CustomerMerged>(e => e with { Tags = [] });
+        events.AddMaskingRuleForProtectedInformation<CustomerDeactivated>(e => e with { Reason = null });
+    }
+
+    private static Demographics? Mask(Demographics? demographics) =>
+        demographics is null ? null : demographics with { BirthDate = null, Age = null, AnnualIncome = null, Region = null };
+}

@@ -1,0 +1,92 @@
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Marten.Pagination;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+
+namespace EventCrm.Customers;
+
+/// <summary>The filters of the customer list; all optional, combined with AND.</summary>
+public class CustomerSearch
+{
+    /// <summary>Part of the name (any case), or the beginning of the e-mail address.</summary>
+    [FromQuery] public string? Q { get; set; }
+    [FromQuery] public string? Country { get; set; }
+    [FromQuery] public string? Tag { get; set; }
+    [FromQuery] public string? Owner { get; set; }
+    [FromQuery] public CustomerStatus? Status { get; set; }
+    /// <summary>Total spent in the house currency, at least.</summary>
+    [FromQuery] public decimal? MinTotal { get; set; }
+    [FromQuery] public decimal? MaxTotal { get; set; }
+    /// <summary>name, registeredAt, totalSpent or lastPurchaseAt; '-' in front for descending.</summary>
+    [FromQuery] public string? Sort { get; set; }
+    [FromQuery] public int? Page { get; set; }
+    [FromQuery] public int? PageSize { get; set; }
+}
+
+public record CustomerPage(IReadOnlyList<CustomerProfile> Items, long Page, long PageSize, long Total, long PageCount);
+
+public static class ListCustomersEndpoint
+{
+    public const int MaxPageSize = 200;
+    public const int DefaultPageSize = 50;
+    private static readonly string[] Sorts = ["name", "registeredAt", "totalSpent", "lastPurchaseAt"];
+
+    public static ProblemDetails Validate([AsParameters] CustomerSearch search)
+    {
+        var errors = new FieldErrors();
+        if (search.Page is < 1) errors.Add("page", "'page' starts at 1.");
+        if (search.PageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        if (search.Sort is { } sort && !Sorts.Contains(sort.TrimStart('-')))
+            errors.Add("sort", $"'sort' must be one of {string.Join(", ", Sorts)}, optionally with a leading '-'.");
+        if (search.MinTotal > search.MaxTotal) errors.Add("minTotal", "'minTotal' cannot be more than 'maxTotal'.");
+        if (!string.IsNullOrWhiteSpace(search.Country) && Demographic.NormaliseCountry(search.Country) is null)
+            errors.Add("country", "'country' must be an ISO 3166 country code or an English country name.");
+        return errors.OptionalText("q", search.Q, ContactDetails.MaxNameLength).ToProblem();
+    }
+
+    [WolverineGet("/api/customers", OperationId = "ListCustomers", Summary = "Find customers",
+        Description = "Filters combine with AND; pages of up to 200, with the total count.")]
+    [Authorize(Policy = Policies.CustomersRead)]
+    [Tags("Customers")]
+    public static async Task<CustomerPage> List([AsParameters] CustomerSearch search, IQuerySession session,
+        TimeProvider clock, CancellationToken cancellation)
+    {
+        IQueryable<CustomerProfile> query = session.Query<CustomerProfile>();
+
+        if (!string.IsNullOrWhiteSpace(search.Q))
+        {
+            var text = search.Q.Trim().ToLowerInvariant();
+            query = query.Where(p => p.SearchName!.Contains(text) || p.Email!.StartsWith(text));
+        }
+        if (Demographic.NormaliseCountry(search.Country) is { } country) query = query.Where(p => p.Country == country);
+        if (!string.IsNullOrWhiteSpace(search.Tag))
+        {
+            var tag = Tags.Normalise(search.Tag);
+            query = query.Where(p => p.Tags.Contains(tag));
+        }
+        if (!string.IsNullOrWhiteSpace(search.Owner)) query = query.Where(p => p.Owner == search.Owner.Trim());
+        if (search.Status is { } status) query = query.Where(p => p.Status == status);
+        if (search.MinTotal is { } min) query = query.Where(p => p.TotalSpent >= min);
+        if (search.MaxTotal is { } max) query = query.Where(p => p.TotalSpent <= max);
+
+        query = (search.Sort ?? "name") switch
+        {
+            "registeredAt" => query.OrderBy(p => p.RegisteredAt).ThenBy(p => p.Id),
+            "-registeredAt" => query.OrderByDescending(p => p.RegisteredAt).ThenBy(p => p.Id),
+            "totalSpent" => query.OrderBy(p => p.TotalSpent).ThenBy(p => p.Id),
+            "-totalSpent" => query.OrderByDescending(p => p.TotalSpent).ThenBy(p => p.Id),
+            "lastPurchaseAt" => query.OrderBy(p => p.LastPurchaseAt).ThenBy(p => p.Id),
+            "-lastPurchaseAt" => query.OrderByDescending(p => p.LastPurchaseAt).ThenBy(p => p.Id),
+            "-name" => query.OrderByDescending(p => p.SearchName).ThenBy(p => p.Id),
+            _ => query.OrderBy(p => p.SearchName).ThenBy(p => p.Id),
+        };
+
+        var page = await query.ToPagedListAsync(search.Page ?? 1, search.PageSize ?? DefaultPageSize, cancellation);
+        var now = clock.GetUtcNow();
+        return new CustomerPage([.. page.Select(p => p.AsOf(now))], page.PageNumber, page.PageSize,
+            page.TotalItemCount, page.PageCount);
+    }
+}
