@@ -4,7 +4,10 @@ using EventCrm.Infrastructure.Security;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Wolverine;
+using Wolverine.Tracking;
 
 namespace EventCrm.Tests;
 
@@ -44,6 +47,15 @@ public sealed class AppFixture : IAsyncLifetime
 
     public string TokenFor(string user, params string[] roles) =>
         DevelopmentTokens.Mint(Auth, user, roles, DateTimeOffset.UtcNow);
+
+    /// <summary>Runs a scenario and waits until every message it sent has been handled.</summary>
+    public async Task<IScenarioResult> ScenarioAndWait(Action<Scenario> configure)
+    {
+        IScenarioResult? result = null;
+        await ((IHost)Host).TrackActivity().Timeout(TimeSpan.FromSeconds(30))
+            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ => result = await Host.Scenario(configure)));
+        return result!;
+    }
 
     /// <summary>A unique, valid e-mail address so tests never collide in the shared database.</summary>
     public static string NewEmail(string who = "customer") => $"{who}.{Guid.NewGuid():N}@example.com";

@@ -221,7 +221,7 @@ public partial class CustomerProfileProjection(string houseCurrency) : SingleStr
         if (purchase.Currency == houseCurrency)
         {
             profile.TotalSpent = spend.Total;
-            profile.AveragePurchase = decimal.Round(spend.Total / spend.Count, 2);
+            profile.AveragePurchase = decimal.Round(spend.Total / spend.Count, 2, MidpointRounding.AwayFromZero);
         }
         if (profile.FirstPurchaseAt is null || purchase.PurchasedAt < profile.FirstPurchaseAt)
             profile.FirstPurchaseAt = purchase.PurchasedAt;

@@ -19,6 +19,36 @@ public static class CustomerApi
         return (await result.Body()).GetProperty("id").GetGuid();
     }
 
+    /// <summary>Registers a customer from a full body (any fields) and answers the new id.</summary>
+    public static async Task<Guid> RegisterWith(this AppFixture app, object body)
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(body).ToUrl("/api/customers");
+            s.StatusCodeShouldBe(201);
+        });
+        return (await result.Body()).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>POST /api/customers/{id}/{action}, whatever the answer.</summary>
+    public static Task<IScenarioResult> Command(this AppFixture app, Guid id, string action, object body,
+        string? token = null) =>
+        app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(token ?? app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(body).ToUrl($"/api/customers/{id}/{action}");
+            s.IgnoreStatusCode();
+        });
+
+    /// <summary>A command that must succeed; answers the new version.</summary>
+    public static async Task<int> Succeed(this AppFixture app, Guid id, string action, object body)
+    {
+        var result = await app.Command(id, action, body);
+        result.Context.Response.StatusCode.ShouldBe(200, await result.ReadAsTextAsync());
+        return (await result.Body()).GetProperty("version").GetInt32();
+    }
+
     public static Task<IScenarioResult> ChangeContact(this AppFixture app, Guid id, object body, string? token = null) =>
         app.Host.Scenario(s =>
         {
