@@ -16,14 +16,23 @@ namespace EventCrm.Customers;
 /// </summary>
 public record MergeCustomers(int Version, Guid DuplicateId, int? DuplicateVersion = null);
 
+/// <summary>
+/// The duplicate's stream, under its own type: Wolverine matches values by type, and a second
+/// IEventStream&lt;Customer&gt; would be taken for the survivor's.
+/// </summary>
+public sealed record DuplicateStream(IEventStream<Customer> Stream)
+{
+    public Customer? Customer => Stream.Aggregate;
+}
+
 public static class MergeCustomersEndpoint
 {
     /// <summary>The duplicate is fetched for writing in the same session: a change to it meanwhile is a 409.</summary>
-    public static Task<IEventStream<Customer>> LoadAsync(MergeCustomers command, IDocumentSession session,
+    public static async Task<DuplicateStream> LoadAsync(MergeCustomers command, IDocumentSession session,
         CancellationToken cancellation) =>
-        session.Events.FetchForWriting<Customer>(command.DuplicateId, cancellation);
+        new(await session.Events.FetchForWriting<Customer>(command.DuplicateId, cancellation));
 
-    public static ProblemDetails Validate(MergeCustomers command, Customer customer, IEventStream<Customer> duplicate)
+    public static ProblemDetails Validate(MergeCustomers command, Customer customer, DuplicateStream duplicate)
     {
         var errors = new FieldErrors().RequireExpectedVersion(command.Version);
         if (command.DuplicateId == Guid.Empty) errors.Add("duplicateId", "'duplicateId' is required.");
@@ -31,13 +40,13 @@ public static class MergeCustomersEndpoint
 
         return CustomerChecks.FirstOf(
             errors.ForCommand(command.Version, customer),
-            duplicate.Aggregate is null
+            duplicate.Customer is null
                 ? Problems.NotFound($"No customer has id {command.DuplicateId}.")
                 : Problems.None,
-            duplicate.Aggregate is { } found && command.DuplicateVersion is { } expected
+            duplicate.Customer is { } found && command.DuplicateVersion is { } expected
                 ? ExpectedVersion.Check(expected, found.Version)
                 : Problems.None,
-            duplicate.Aggregate is { Status: CustomerStatus.Merged or CustomerStatus.Erased } closed
+            duplicate.Customer is { Status: CustomerStatus.Merged or CustomerStatus.Erased } closed
                 ? CustomerChecks.RefuseIfClosed(closed)
                 : Problems.None);
     }
@@ -47,10 +56,10 @@ public static class MergeCustomersEndpoint
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
     public static (VersionResponse, Events) Post(MergeCustomers command, [Target] Customer customer,
-        IEventStream<Customer> duplicate, TimeProvider clock)
+        DuplicateStream duplicate, TimeProvider clock)
     {
-        var (merged, mergedInto) = Decide(customer, duplicate.Aggregate!, clock.GetUtcNow());
-        duplicate.AppendOne(mergedInto);
+        var (merged, mergedInto) = Decide(customer, duplicate.Customer!, clock.GetUtcNow());
+        duplicate.Stream.AppendOne(mergedInto);
         return (new VersionResponse(customer.Version + 1), [merged]);
     }
 
