@@ -49,10 +49,6 @@ public sealed class CustomerProfile : IRevisioned
     public List<Guid> MergedDuplicates { get; set; } = [];
     public DateTimeOffset? ErasedAt { get; set; }
 
-    /// <summary>Lower-case name for search (kept in its own indexed column).</summary>
-    [JsonIgnore]
-    public string? SearchName { get; set; }
-
     /// <summary>Worked out when the profile is read, never stored: today's age.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Age { get; set; }
@@ -88,7 +84,6 @@ public partial class CustomerProfileProjection(string houseCurrency) : SingleStr
         {
             Id = registered.StreamId,
             Name = data.Name,
-            SearchName = data.Name.ToLowerInvariant(),
             Email = data.Email,
             Phone = data.Phone,
             AcquisitionSource = data.AcquisitionSource,
@@ -189,7 +184,6 @@ public partial class CustomerProfileProjection(string houseCurrency) : SingleStr
     {
         profile.Status = CustomerStatus.Erased;
         profile.Name = null;
-        profile.SearchName = null;
         profile.Email = null;
         profile.Phone = null;
         profile.BirthDate = null;

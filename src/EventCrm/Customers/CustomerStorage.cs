@@ -29,11 +29,11 @@ public static class CustomerStorage
                 index.IsUnique = true;
                 index.Mask = "? text_pattern_ops";
             })
-            .Duplicate(x => x.SearchName, configure: index =>
+            .Duplicate(x => x.Name, configure: index =>
             {
                 index.Name = NameSearchIndex;
                 index.Method = IndexMethod.gin;
-                index.Mask = "? gin_trgm_ops";
+                index.Mask = "lower(?) gin_trgm_ops";
             })
             .Duplicate(x => x.Status)
             .Duplicate(x => x.Country)
@@ -42,6 +42,7 @@ public static class CustomerStorage
             .Duplicate(x => x.RegisteredAt)
             .Duplicate(x => x.LastPurchaseAt)
             .Duplicate(x => x.Phone)
+            // Queried with 'tags @> array[...]' (see ListCustomers), which a GIN index answers.
             .Duplicate(x => x.Tags, pgType: "text[]", configure: index =>
             {
                 index.Name = TagsIndex;

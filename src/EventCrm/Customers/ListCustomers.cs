@@ -1,6 +1,7 @@
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Marten;
+using Marten.Linq.MatchesSql;
 using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -26,19 +27,13 @@ public class CustomerSearch
     [FromQuery] public int? PageSize { get; set; }
 }
 
-public record CustomerPage(IReadOnlyList<CustomerProfile> Items, long Page, long PageSize, long Total, long PageCount);
-
 public static class ListCustomersEndpoint
 {
-    public const int MaxPageSize = 200;
-    public const int DefaultPageSize = 50;
     private static readonly string[] Sorts = ["name", "registeredAt", "totalSpent", "lastPurchaseAt"];
 
     public static ProblemDetails Validate([AsParameters] CustomerSearch search)
     {
-        var errors = new FieldErrors();
-        if (search.Page is < 1) errors.Add("page", "'page' starts at 1.");
-        if (search.PageSize is < 1 or > MaxPageSize) errors.Add("pageSize", $"'pageSize' must be between 1 and {MaxPageSize}.");
+        var errors = new FieldErrors().CheckPaging(search.Page, search.PageSize);
         if (search.Sort is { } sort && !Sorts.Contains(sort.TrimStart('-')))
             errors.Add("sort", $"'sort' must be one of {string.Join(", ", Sorts)}, optionally with a leading '-'.");
         if (search.MinTotal > search.MaxTotal) errors.Add("minTotal", "'minTotal' cannot be more than 'maxTotal'.");
@@ -51,7 +46,7 @@ public static class ListCustomersEndpoint
         Description = "Filters combine with AND; pages of up to 200, with the total count.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
-    public static async Task<CustomerPage> List([AsParameters] CustomerSearch search, IQuerySession session,
+    public static async Task<Page<CustomerProfile>> List([AsParameters] CustomerSearch search, IQuerySession session,
         TimeProvider clock, CancellationToken cancellation)
     {
         IQueryable<CustomerProfile> query = session.Query<CustomerProfile>();
@@ -59,13 +54,13 @@ public static class ListCustomersEndpoint
         if (!string.IsNullOrWhiteSpace(search.Q))
         {
             var text = search.Q.Trim().ToLowerInvariant();
-            query = query.Where(p => p.SearchName!.Contains(text) || p.Email!.StartsWith(text));
+            query = query.Where(p => p.Name!.ToLower().Contains(text) || p.Email!.StartsWith(text));
         }
         if (Demographic.NormaliseCountry(search.Country) is { } country) query = query.Where(p => p.Country == country);
         if (!string.IsNullOrWhiteSpace(search.Tag))
         {
             var tag = Tags.Normalise(search.Tag);
-            query = query.Where(p => p.Tags.Contains(tag));
+            query = query.Where(p => p.MatchesSql("d.tags @> array[?]::text[]", tag));
         }
         if (!string.IsNullOrWhiteSpace(search.Owner)) query = query.Where(p => p.Owner == search.Owner.Trim());
         if (search.Status is { } status) query = query.Where(p => p.Status == status);
@@ -80,13 +75,13 @@ public static class ListCustomersEndpoint
             "-totalSpent" => query.OrderByDescending(p => p.TotalSpent).ThenBy(p => p.Id),
             "lastPurchaseAt" => query.OrderBy(p => p.LastPurchaseAt).ThenBy(p => p.Id),
             "-lastPurchaseAt" => query.OrderByDescending(p => p.LastPurchaseAt).ThenBy(p => p.Id),
-            "-name" => query.OrderByDescending(p => p.SearchName).ThenBy(p => p.Id),
-            _ => query.OrderBy(p => p.SearchName).ThenBy(p => p.Id),
+            "-name" => query.OrderByDescending(p => p.Name).ThenBy(p => p.Id),
+            _ => query.OrderBy(p => p.Name).ThenBy(p => p.Id),
         };
 
-        var page = await query.ToPagedListAsync(search.Page ?? 1, search.PageSize ?? DefaultPageSize, cancellation);
+        var page = await query.ToPagedListAsync(search.Page ?? 1, search.PageSize ?? Paging.DefaultPageSize, cancellation);
         var now = clock.GetUtcNow();
-        return new CustomerPage([.. page.Select(p => p.AsOf(now))], page.PageNumber, page.PageSize,
-            page.TotalItemCount, page.PageCount);
+        return new Page<CustomerProfile>([.. page.Select(p => p.AsOf(now))], page.PageNumber, page.PageSize,
+            page.TotalItemCount);
     }
 }
