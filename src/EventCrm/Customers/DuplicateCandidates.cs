@@ -46,13 +46,13 @@ public static class DuplicateCandidates
             await threshold.ExecuteNonQueryAsync(cancellation);
 
         await using var command = new NpgsqlCommand($"""
-            with a as (select id, data, phone, country, search_name, mt_version from {table} where {open}),
+            with a as (select id, data, phone, country, lower(name) as name, mt_version from {table} where {open}),
             pairs as (
                 select x.id as first, y.id as second, 'same phone' as reason, 1.0::float8 as similarity
                 from a x join a y on x.phone = y.phone and x.id < y.id
                 union
-                select x.id, y.id, 'similar name', similarity(x.search_name, y.search_name)::float8
-                from a x join a y on x.country = y.country and x.id < y.id and x.search_name % y.search_name
+                select x.id, y.id, 'similar name', similarity(x.name, y.name)::float8
+                from a x join a y on x.country = y.country and x.id < y.id and x.name % y.name
             )
             select p.first, f.data ->> 'name', f.data ->> 'email', f.phone, f.country, f.mt_version,
                    p.second, s.data ->> 'name', s.data ->> 'email', s.phone, s.country, s.mt_version,

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Alba;
 using EventCrm.Infrastructure.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EventCrm.Tests.Customers;
 
@@ -65,6 +67,18 @@ public static class CustomerApi
             s.Get.Url($"/api/customers/{id}");
         });
         return await result.Body();
+    }
+
+    /// <summary>Every stored profile's JSON and revision, exactly as PostgreSQL holds them, in id order.</summary>
+    public static async Task<SortedDictionary<Guid, string>> StoredProfiles(this AppFixture app)
+    {
+        var dataSource = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var command = dataSource.CreateCommand(
+            "select id, data::text || ' @' || mt_version from crm.mt_doc_customerprofile");
+        await using var reader = await command.ExecuteReaderAsync();
+        var profiles = new SortedDictionary<Guid, string>();
+        while (await reader.ReadAsync()) profiles[reader.GetGuid(0)] = reader.GetString(1);
+        return profiles;
     }
 
     public static async Task<JsonElement> History(this AppFixture app, Guid id)

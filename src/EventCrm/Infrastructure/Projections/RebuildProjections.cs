@@ -21,7 +21,7 @@ public record RebuildAccepted(string JobId, IReadOnlyList<string> Projections, s
 public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProjections> logger)
 {
     public static IReadOnlyList<string> Names(IDocumentStore store) =>
-        ((StoreOptions)store.Options).Projections.AllProjectionNames().Order(StringComparer.Ordinal).ToList();
+        ((StoreOptions)store.Options).Projections.All.Select(projection => projection.Name).Order(StringComparer.Ordinal).ToList();
 
     [JobDisplayName("Rebuild projections")]
     public async Task Run(string[] projections, CancellationToken cancellation)

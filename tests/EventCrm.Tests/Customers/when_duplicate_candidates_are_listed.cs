@@ -1,0 +1,72 @@
+using System.Text.Json;
+using EventCrm.Infrastructure.Security;
+
+namespace EventCrm.Tests.Customers;
+
+[Collection(AppCollection.Name)]
+public class when_duplicate_candidates_are_listed(AppFixture app)
+{
+    private async Task<List<JsonElement>> Candidates()
+    {
+        var all = new List<JsonElement>();
+        for (var page = 1; ; page++)
+        {
+            var result = await app.Host.Scenario(s =>
+            {
+                s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+                s.Get.Url($"/api/customers/duplicates?page={page}&pageSize=200");
+            });
+            var body = await result.Body();
+            all.AddRange(body.GetProperty("items").EnumerateArray());
+            if (page >= body.GetProperty("pageCount").GetInt64()) return all;
+        }
+    }
+
+    private static bool Pairs(JsonElement candidate, Guid a, Guid b)
+    {
+        var first = candidate.GetProperty("first").GetProperty("id").GetGuid();
+        var second = candidate.GetProperty("second").GetProperty("id").GetGuid();
+        return (first == a && second == b) || (first == b && second == a);
+    }
+
+    [Fact]
+    public async Task customers_sharing_a_phone_are_a_pair()
+    {
+        var phone = $"+4930{Random.Shared.Next(1000000, 9999999)}";
+        var a = await app.RegisterWith(new { name = "Phone Sharer " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
+        var b = await app.RegisterWith(new { name = "Other Person " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
+
+        var pair = (await Candidates()).Single(c => Pairs(c, a, b));
+        pair.GetProperty("reason").GetString().ShouldBe("same phone");
+        pair.GetProperty("first").GetProperty("phone").GetString().ShouldBe(phone);
+    }
+
+    [Fact]
+    public async Task very_similar_names_in_one_country_are_a_pair_but_not_across_countries()
+    {
+        var surname = "Wojciechowski" + Guid.NewGuid().ToString("N")[..6];
+        var a = await app.RegisterWith(new { name = $"Katarzyna {surname}", email = AppFixture.NewEmail(), country = "PL" });
+        var b = await app.RegisterWith(new { name = $"Katarzyna {surname}a", email = AppFixture.NewEmail(), country = "PL" });
+        var elsewhere = await app.RegisterWith(new { name = $"Katarzyna {surname}", email = AppFixture.NewEmail(), country = "CZ" });
+
+        var candidates = await Candidates();
+
+        var pair = candidates.Single(c => Pairs(c, a, b));
+        pair.GetProperty("reason").GetString().ShouldBe("similar name");
+        pair.GetProperty("similarity").GetDouble().ShouldBeGreaterThanOrEqualTo(0.8);
+        candidates.ShouldNotContain(c => Pairs(c, a, elsewhere));
+    }
+
+    [Fact]
+    public async Task merged_customers_are_no_longer_candidates()
+    {
+        var phone = $"+4940{Random.Shared.Next(1000000, 9999999)}";
+        var a = await app.RegisterWith(new { name = "Merge Me " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
+        var b = await app.RegisterWith(new { name = "Merge You " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
+        (await Candidates()).ShouldContain(c => Pairs(c, a, b));
+
+        await app.Succeed(a, "merge", new { version = 1, duplicateId = b });
+
+        (await Candidates()).ShouldNotContain(c => Pairs(c, a, b));
+    }
+}
