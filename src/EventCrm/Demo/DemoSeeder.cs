@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using EventCrm.Customers;
+using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Http;
+using JasperFx.Events;
+using Marten;
+
+namespace EventCrm.Demo;
+
+public sealed record SeedResult(int Customers, int Streams, long Events, TimeSpan Appending, TimeSpan Rebuilding);
+
+/// <summary>
+/// Writes demo customers into the store: events in bulk (PostgreSQL COPY, in chunks), then the read models
+/// rebuilt from them, since a bulk append bypasses inline projections. Every event says it came from the
+/// seed (<c>source: seed:demo</c>, user <c>demo</c>).
+/// </summary>
+public static class DemoSeeder
+{
+    public const int Chunk = 2_000;
+
+    public static async Task<bool> IsEmpty(IDocumentStore store, CancellationToken cancellation)
+    {
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        await using var session = store.QuerySession();
+        return !await session.Events.QueryAllRawEvents().AnyAsync(cancellation);
+    }
+
+    public static async Task<SeedResult> Seed(IDocumentStore store, CustomerRules rules, int customers, int seed,
+        DateTimeOffset until, IProgress<(string Stage, double Done)>? progress, CancellationToken cancellation)
+    {
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var appending = Stopwatch.StartNew();
+        var streams = 0;
+        long events = 0;
+
+        for (var start = 0; start < customers; start += Chunk)
+        {
+            var end = Math.Min(customers, start + Chunk);
+            var generated = new DemoStream[end - start][];
+            Parallel.For(start, end, i => generated[i - start] = DemoCustomers.Generate(i, seed, until, rules).ToArray());
+
+            var actions = new List<StreamAction>();
+            foreach (var stream in generated.SelectMany(s => s))
+            {
+                var action = StreamAction.Start(((DocumentStore)store).Events, stream.Id, [.. stream.Events.Select(e => e.Event)]);
+                action.AggregateType = typeof(Customer);
+                for (var n = 0; n < action.Events.Count; n++)
+                {
+                    var e = action.Events[n];
+                    e.Timestamp = stream.Events[n].At;
+                    e.UserName = DemoCustomers.User;
+                    e.CorrelationId = $"seed-{seed}";
+                    e.CausationId = $"seed-{seed}-{start / Chunk}";
+                    e.SetHeader(CommandMetadata.SourceHeader, "seed:demo");
+                }
+                actions.Add(action);
+                streams++;
+                events += action.Events.Count;
+            }
+
+            await store.BulkInsertEventsAsync(actions, batchSize: 20_000, cancellation);
+            progress?.Report(("appending events", (double)end / customers));
+        }
+        appending.Stop();
+
+        var rebuilding = Stopwatch.StartNew();
+        progress?.Report(("rebuilding read models", 0));
+        using (var daemon = await store.BuildProjectionDaemonAsync())
+            await daemon.RebuildProjectionAsync<CustomerProfileProjection>(TimeSpan.FromMinutes(30), cancellation);
+        progress?.Report(("rebuilding read models", 1));
+
+        return new SeedResult(customers, streams, events, appending.Elapsed, rebuilding.Elapsed);
+    }
+}
