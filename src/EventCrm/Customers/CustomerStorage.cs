@@ -11,6 +11,7 @@ public static class CustomerStorage
     public const string EmailIndex = "ux_customer_profile_email";
     public const string NameSearchIndex = "ix_customer_profile_search_name";
     public const string TagsIndex = "ix_customer_profile_tags";
+    public const string NameOrderIndex = "ix_customer_profile_name";
 
     public static void Configure(StoreOptions options, CustomerRules rules)
     {
@@ -19,6 +20,7 @@ public static class CustomerStorage
 
         // Trigram search on names; trusted extension, so the database owner may create it.
         options.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
+        options.Storage.ExtendedSchemaObjects.Add(DuplicateScan.Table());
 
         options.Schema.For<CustomerProfile>()
             // One customer per e-mail address (the commands check first and answer 422; this settles a race).
@@ -35,6 +37,8 @@ public static class CustomerStorage
                 index.Method = IndexMethod.gin;
                 index.Mask = "lower(?) gin_trgm_ops";
             })
+            // The list's default order; the trigram index above cannot sort.
+            .Index(x => x.Name!, index => index.Name = NameOrderIndex)
             .Duplicate(x => x.Status)
             .Duplicate(x => x.Country)
             .Duplicate(x => x.Owner)

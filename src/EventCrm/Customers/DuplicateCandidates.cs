@@ -1,9 +1,14 @@
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
+using Hangfire;
+using Marten;
+using Wolverine.Marten;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Weasel.Postgresql.Tables;
 using Wolverine.Http;
 
 namespace EventCrm.Customers;
@@ -11,70 +16,110 @@ namespace EventCrm.Customers;
 public record DuplicateSide(Guid Id, string? Name, string? Email, string? Phone, string? Country, int Version);
 
 /// <summary>Two customers that may be one person, and why: the same phone, or very similar names in one country.</summary>
-public record DuplicateCandidate(DuplicateSide First, DuplicateSide Second, string Reason, double Similarity);
+public record DuplicateCandidate(DuplicateSide First, DuplicateSide Second, string Reason, double Similarity, DateTimeOffset FoundAt);
+
+public record DuplicateScanQueued(string JobId);
 
 /// <summary>
-/// Customers that look like the same person. E-mail addresses are unique, so the signals are a shared phone
-/// number and names whose trigram similarity is at least <see cref="NameSimilarity"/> within one country.
-/// Merged and erased customers are left out. Review a pair, then merge with <c>POST /api/customers/{id}/merge</c>.
+/// Finds customers that look like the same person. E-mail addresses are unique, so the signals are a shared
+/// phone number and names whose trigram similarity (pg_trgm) is at least <see cref="NameSimilarity"/> within
+/// one country. Comparing every pair takes seconds on a large base, so a scan (a recurring job, or on demand)
+/// writes the pairs to a table and the endpoint pages through them; merging or erasing a customer removes its
+/// pairs in the same transaction. Review a pair, then merge with <c>POST /api/customers/{id}/merge</c>.
 /// </summary>
-public static class DuplicateCandidates
+public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
 {
+    public const string JobId = "scan-duplicate-customers";
     public const double NameSimilarity = 0.8;
+    public const string TableName = "customer_duplicate_candidates";
+    private const string Profiles = $"{CrmMarten.Schema}.mt_doc_customerprofile";
+    private const string Candidates = $"{CrmMarten.Schema}.{TableName}";
+    private const string Open = "status not in ('Merged', 'Erased')";
 
-    public static ProblemDetails Validate(int? page, int? pageSize) =>
-        new FieldErrors().CheckPaging(page, pageSize).ToProblem();
-
-    [WolverineGet("/api/customers/duplicates", OperationId = "GetDuplicateCandidates", Summary = "Customers that may be duplicates",
-        Description = "Pairs with the same phone number, or very similar names in the same country; most similar first.")]
-    [Authorize(Policy = Policies.CustomersRead)]
-    [Tags("Customers")]
-    public static async Task<Page<DuplicateCandidate>> Get(int? page, int? pageSize, NpgsqlDataSource database,
-        CancellationToken cancellation)
+    public static Table Table()
     {
-        var size = pageSize ?? Paging.DefaultPageSize;
-        var number = page ?? 1;
-        var table = $"{CrmMarten.Schema}.mt_doc_customerprofile";
-        const string open = "status not in ('Merged', 'Erased')";
+        var table = new Table(Candidates);
+        table.AddColumn<Guid>("first").AsPrimaryKey();
+        table.AddColumn<Guid>("second").AsPrimaryKey();
+        table.AddColumn<string>("reason").AsPrimaryKey();
+        table.AddColumn<double>("similarity").NotNull();
+        table.AddColumn<DateTimeOffset>("found_at").NotNull();
+        return table;
+    }
 
+    [JobDisplayName("Scan customers for duplicates")]
+    public async Task Run(CancellationToken cancellation)
+    {
         await using var connection = await database.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
-        // '%' uses the trigram index with this threshold: only pairs this similar are ever compared.
-        await using (var threshold = new NpgsqlCommand(
-            $"set local pg_trgm.similarity_threshold = {NameSimilarity.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-            connection, transaction))
-            await threshold.ExecuteNonQueryAsync(cancellation);
-
+        // Names are compared only within blocks that could hold the same person: same country and either the
+        // same last word and first initial, or the same first word and last initial, so that a typo in one
+        // of the two names is still caught.
         await using var command = new NpgsqlCommand($"""
-            with a as (select id, data, phone, country, lower(name) as name, mt_version from {table} where {open}),
+            delete from {Candidates};
+            with a as materialized (
+                select id, phone, country, lower(name) as n,
+                       split_part(lower(name), ' ', 1) as first_word,
+                       regexp_replace(lower(name), '^.* ', '') as last_word
+                from {Profiles} where {Open} and name is not null
+            ),
             pairs as (
                 select x.id as first, y.id as second, 'same phone' as reason, 1.0::float8 as similarity
                 from a x join a y on x.phone = y.phone and x.id < y.id
                 union
-                select x.id, y.id, 'similar name', similarity(x.name, y.name)::float8
-                from a x join a y on x.country = y.country and x.id < y.id and x.name % y.name
+                select x.id, y.id, 'similar name', similarity(x.n, y.n)::float8
+                from a x join a y on x.country = y.country and x.last_word = y.last_word
+                    and left(x.first_word, 1) = left(y.first_word, 1) and x.id < y.id
+                where similarity(x.n, y.n) >= @threshold
+                union
+                select x.id, y.id, 'similar name', similarity(x.n, y.n)::float8
+                from a x join a y on x.country = y.country and x.first_word = y.first_word
+                    and left(x.last_word, 1) = left(y.last_word, 1) and x.id < y.id
+                where similarity(x.n, y.n) >= @threshold
             )
-            select p.first, f.data ->> 'name', f.data ->> 'email', f.phone, f.country, f.mt_version,
-                   p.second, s.data ->> 'name', s.data ->> 'email', s.phone, s.country, s.mt_version,
-                   p.reason, p.similarity, count(*) over () as total
-            from pairs p join a f on f.id = p.first join a s on s.id = p.second
-            order by p.similarity desc, p.first, p.second
-            limit {size} offset {(long)(number - 1) * size}
-            """, connection, transaction);
+            insert into {Candidates} (first, second, reason, similarity, found_at)
+            select first, second, reason, max(similarity), @now from pairs group by first, second, reason;
+            """, connection, transaction) { CommandTimeout = 600 };
+        command.Parameters.AddWithValue("threshold", NameSimilarity);
+        command.Parameters.AddWithValue("now", clock.GetUtcNow());
+        await command.ExecuteNonQueryAsync(cancellation);
+        await using (var analyze = new NpgsqlCommand($"analyze {Candidates}", connection, transaction))
+            await analyze.ExecuteNonQueryAsync(cancellation);
+        await transaction.CommitAsync(cancellation);
+    }
 
+    /// <summary>A merged or erased customer is no longer anybody's duplicate: drop its pairs with the change.</summary>
+    public sealed record Forget(Guid CustomerId) : IMartenOp
+    {
+        public void Execute(IDocumentSession session) =>
+            session.QueueSqlCommand($"delete from {Candidates} where first = ? or second = ?", CustomerId, CustomerId);
+    }
+
+    public static async Task<Page<DuplicateCandidate>> Read(NpgsqlDataSource database, int page, int pageSize,
+        CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            with page as (
+                select * from {Candidates}
+                order by similarity desc, first, second, reason
+                limit {pageSize} offset {(long)(page - 1) * pageSize}
+            )
+            select f.id, f.name, f.email, f.phone, f.country, f.mt_version,
+                   s.id, s.name, s.email, s.phone, s.country, s.mt_version,
+                   c.reason, c.similarity, c.found_at, (select count(*) from {Candidates}) as total
+            from page c join {Profiles} f on f.id = c.first join {Profiles} s on s.id = c.second
+            order by c.similarity desc, c.first, c.second, c.reason
+            """);
         var candidates = new List<DuplicateCandidate>();
         long total = 0;
-        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
         {
-            while (await reader.ReadAsync(cancellation))
-            {
-                candidates.Add(new DuplicateCandidate(Side(reader, 0), Side(reader, 6), reader.GetString(12),
-                    Math.Round(reader.GetDouble(13), 3)));
-                total = reader.GetInt64(14);
-            }
+            candidates.Add(new DuplicateCandidate(Side(reader, 0), Side(reader, 6), reader.GetString(12),
+                Math.Round(reader.GetDouble(13), 3), reader.GetFieldValue<DateTimeOffset>(14)));
+            total = reader.GetInt64(15);
         }
-        await transaction.CommitAsync(cancellation);
-        return new Page<DuplicateCandidate>(candidates, number, size, total);
+        return new Page<DuplicateCandidate>(candidates, page, pageSize, total);
     }
 
     private static DuplicateSide Side(NpgsqlDataReader reader, int at) => new(
@@ -84,4 +129,31 @@ public static class DuplicateCandidates
         reader.IsDBNull(at + 3) ? null : reader.GetString(at + 3),
         reader.IsDBNull(at + 4) ? null : reader.GetString(at + 4),
         reader.GetInt32(at + 5));
+}
+
+public static class DuplicateCandidatesEndpoint
+{
+    public static ProblemDetails Validate(int? page, int? pageSize) =>
+        new FieldErrors().CheckPaging(page, pageSize).ToProblem();
+
+    [WolverineGet("/api/customers/duplicates", OperationId = "GetDuplicateCandidates", Summary = "Customers that may be duplicates",
+        Description = "Pairs with the same phone number, or very similar names in the same country, as found by the last scan (see 'foundAt'); most similar first. Merging or erasing a customer removes its pairs.")]
+    [Authorize(Policy = Policies.CustomersRead)]
+    [Tags("Customers")]
+    public static Task<Page<DuplicateCandidate>> Get(int? page, int? pageSize, NpgsqlDataSource database,
+        CancellationToken cancellation) =>
+        DuplicateScan.Read(database, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
+}
+
+public static class ScanForDuplicatesEndpoint
+{
+    [WolverinePost("/api/customers/duplicates/scan", OperationId = "ScanForDuplicates", Summary = "Scan for duplicate customers now",
+        Description = "Queues the scan that otherwise runs on its schedule (Jobs:ScanDuplicatesCron); answers 202 with the job's id.")]
+    [Authorize(Policy = Policies.CustomersWrite)]
+    [Tags("Customers")]
+    public static Accepted<DuplicateScanQueued> Post(IBackgroundJobClient jobs)
+    {
+        var jobId = jobs.Enqueue<DuplicateScan>(scan => scan.Run(CancellationToken.None));
+        return TypedResults.Accepted($"/hangfire/jobs/details/{jobId}", new DuplicateScanQueued(jobId));
+    }
 }

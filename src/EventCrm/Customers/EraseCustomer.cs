@@ -38,12 +38,13 @@ public static class EraseCustomerEndpoint
         Description = "Name, contact details, birth date, income, region and tags disappear from the profile at once and from the stored events moments later; the erasure itself, event types, times, purchases and consents remain for the audit. Duplicates merged into this customer are erased too.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
-    public static (VersionResponse, Events, OutgoingMessages) Post(EraseCustomer command, [Target] Customer customer,
-        TimeProvider clock)
+    public static (VersionResponse, Events, OutgoingMessages, DuplicateScan.Forget) Post(EraseCustomer command,
+        [Target] Customer customer, TimeProvider clock)
     {
         var messages = new OutgoingMessages { new MaskErasedCustomer(customer.Id) };
         messages.AddRange(customer.MergedDuplicates.Select(duplicate => new EraseMergedCustomer(duplicate, command.Reason.Trim())));
-        return (new VersionResponse(customer.Version + 1), [new CustomerErased(command.Reason.Trim(), clock.GetUtcNow())], messages);
+        return (new VersionResponse(customer.Version + 1), [new CustomerErased(command.Reason.Trim(), clock.GetUtcNow())],
+            messages, new DuplicateScan.Forget(customer.Id));
     }
 }
 

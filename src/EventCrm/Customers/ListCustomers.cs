@@ -79,7 +79,10 @@ public static class ListCustomersEndpoint
             _ => query.OrderBy(p => p.Name).ThenBy(p => p.Id),
         };
 
-        var page = await query.ToPagedListAsync(search.Page ?? 1, search.PageSize ?? Paging.DefaultPageSize, cancellation);
+        // A separate count lets the page itself stop after its rows (index order + LIMIT), instead of a
+        // window count that materialises every match.
+        var page = await PagedList<CustomerProfile>.CreateAsync(query, search.Page ?? 1,
+            search.PageSize ?? Paging.DefaultPageSize, useCountQuery: true, cancellation);
         var now = clock.GetUtcNow();
         return new Page<CustomerProfile>([.. page.Select(p => p.AsOf(now))], page.PageNumber, page.PageSize,
             page.TotalItemCount);

@@ -55,12 +55,12 @@ public static class MergeCustomersEndpoint
         Description = "This customer survives and takes over the duplicate's purchases, tags and consents. Reads of the duplicate then point here; both histories stay intact.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
-    public static (VersionResponse, Events) Post(MergeCustomers command, [Target] Customer customer,
+    public static (VersionResponse, Events, DuplicateScan.Forget) Post(MergeCustomers command, [Target] Customer customer,
         DuplicateStream duplicate, TimeProvider clock)
     {
         var (merged, mergedInto) = Decide(customer, duplicate.Customer!, clock.GetUtcNow());
         duplicate.Stream.AppendOne(mergedInto);
-        return (new VersionResponse(customer.Version + 1), [merged]);
+        return (new VersionResponse(customer.Version + 1), [merged], new DuplicateScan.Forget(command.DuplicateId));
     }
 
     /// <summary>The event for each side of the merge.</summary>

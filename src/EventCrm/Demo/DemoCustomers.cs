@@ -67,7 +67,7 @@ public static class DemoCustomers
         var faker = new Faker(country.Locale) { Random = new Randomizer(random.Next()) };
         var first = faker.Name.FirstName();
         var last = faker.Name.LastName();
-        var phone = Phone(random, country.Code);
+        var phone = Phone(random, index, country.Code);
 
         var person = new Person(random, country.Code, country.Regions, first, last, phone);
         yield return Life(index, person, random, seed, until, rules, duplicate: false);
@@ -238,18 +238,15 @@ public static class DemoCustomers
         return customer;
     }
 
-    private static string? Phone(Random random, string region)
+    /// <summary>A valid mobile number of the region, unique per customer number (its last six digits).</summary>
+    private static string? Phone(Random random, int index, string region)
     {
+        if (random.NextDouble() < 0.1) return null; // not everyone gives a phone number
         var example = Phones.GetExampleNumberForType(region, PhoneNumberType.MOBILE);
         if (example is null) return null;
         var digits = example.NationalNumber.ToString();
-        for (var attempt = 0; attempt < 5; attempt++)
-        {
-            var tail = random.Next(0, 10_000).ToString("D4");
-            var candidate = $"+{example.CountryCode}{digits[..^4]}{tail}";
-            if (ContactDetails.NormalisePhone(candidate, region) is { } valid) return valid;
-        }
-        return null;
+        var candidate = $"+{example.CountryCode}{digits[..^6]}{index % 1_000_000:D6}";
+        return ContactDetails.NormalisePhone(candidate, region);
     }
 
     private static Guid NewId(Random random)

@@ -1,11 +1,20 @@
 using System.Text.Json;
+using EventCrm.Customers;
 using EventCrm.Infrastructure.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventCrm.Tests.Customers;
 
 [Collection(AppCollection.Name)]
 public class when_duplicate_candidates_are_listed(AppFixture app)
 {
+    /// <summary>Runs a scan (the job a schedule or a user would start), then reads every page of its result.</summary>
+    private async Task<List<JsonElement>> ScanAndRead()
+    {
+        await app.Host.Services.GetRequiredService<DuplicateScan>().Run(CancellationToken.None);
+        return await Candidates();
+    }
+
     private async Task<List<JsonElement>> Candidates()
     {
         var all = new List<JsonElement>();
@@ -36,8 +45,9 @@ public class when_duplicate_candidates_are_listed(AppFixture app)
         var a = await app.RegisterWith(new { name = "Phone Sharer " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
         var b = await app.RegisterWith(new { name = "Other Person " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
 
-        var pair = (await Candidates()).Single(c => Pairs(c, a, b));
+        var pair = (await ScanAndRead()).Single(c => Pairs(c, a, b));
         pair.GetProperty("reason").GetString().ShouldBe("same phone");
+        pair.GetProperty("foundAt").GetDateTimeOffset().ShouldBeGreaterThan(DateTimeOffset.UtcNow.AddMinutes(-1));
         pair.GetProperty("first").GetProperty("phone").GetString().ShouldBe(phone);
     }
 
@@ -49,7 +59,7 @@ public class when_duplicate_candidates_are_listed(AppFixture app)
         var b = await app.RegisterWith(new { name = $"Katarzyna {surname}a", email = AppFixture.NewEmail(), country = "PL" });
         var elsewhere = await app.RegisterWith(new { name = $"Katarzyna {surname}", email = AppFixture.NewEmail(), country = "CZ" });
 
-        var candidates = await Candidates();
+        var candidates = await ScanAndRead();
 
         var pair = candidates.Single(c => Pairs(c, a, b));
         pair.GetProperty("reason").GetString().ShouldBe("similar name");
@@ -58,15 +68,30 @@ public class when_duplicate_candidates_are_listed(AppFixture app)
     }
 
     [Fact]
-    public async Task merged_customers_are_no_longer_candidates()
+    public async Task merged_customers_are_no_longer_candidates_even_before_the_next_scan()
     {
         var phone = $"+4940{Random.Shared.Next(1000000, 9999999)}";
         var a = await app.RegisterWith(new { name = "Merge Me " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
         var b = await app.RegisterWith(new { name = "Merge You " + Guid.NewGuid(), email = AppFixture.NewEmail(), phone });
-        (await Candidates()).ShouldContain(c => Pairs(c, a, b));
+        (await ScanAndRead()).ShouldContain(c => Pairs(c, a, b));
 
         await app.Succeed(a, "merge", new { version = 1, duplicateId = b });
 
         (await Candidates()).ShouldNotContain(c => Pairs(c, a, b));
+        (await ScanAndRead()).ShouldNotContain(c => Pairs(c, a, b));
+    }
+
+    [Fact]
+    public async Task a_scan_is_queued_on_request()
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(new { }).ToUrl("/api/customers/duplicates/scan");
+            s.StatusCodeShouldBe(202);
+        });
+        var jobId = (await result.Body()).GetProperty("jobId").GetString();
+        using var connection = app.Host.Services.GetRequiredService<Hangfire.JobStorage>().GetConnection();
+        connection.GetJobData(jobId).ShouldNotBeNull().Job.Type.ShouldBe(typeof(DuplicateScan));
     }
 }

@@ -1,3 +1,4 @@
+using EventCrm.Customers;
 using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Security;
 using Hangfire;
@@ -38,6 +39,7 @@ public static class CrmJobs
 
         services.AddTransient<ExpireIdempotencyKeys>();
         services.AddTransient<Projections.RebuildProjections>();
+        services.AddTransient<Customers.DuplicateScan>();
         return services;
     }
 
@@ -87,6 +89,9 @@ internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IConfigura
         jobs.AddOrUpdate<ExpireIdempotencyKeys>(ExpireIdempotencyKeys.JobId,
             job => job.Run(CancellationToken.None),
             configuration["Jobs:ExpireIdempotencyKeysCron"] ?? "17 * * * *");
+        jobs.AddOrUpdate<DuplicateScan>(DuplicateScan.JobId,
+            scan => scan.Run(CancellationToken.None),
+            configuration["Jobs:ScanDuplicatesCron"] ?? "40 * * * *");
         return Task.CompletedTask;
     }
 
