@@ -36,6 +36,9 @@ public static class CrmHttp
         // '?version=abc' is the client's mistake: a 400 naming the parameter, never a silent default.
         options.RejectUnparseableQueryValues = true;
 
+        // Compile every endpoint at startup rather than on its first request.
+        options.WarmUpRoutes = RouteWarmup.Eager;
+
         // A stream that moves between load and commit is a 409 in the house shape (and in OpenAPI).
         options.MapMartenConcurrencyFailuresToConflict(IsCommand, CrmExceptionHandler.Describe);
 
