@@ -26,6 +26,7 @@ app.UseStatusCodePages();
 app.UseCorrelationId();
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseRouting();
+app.UseRateLimiter();
 app.UseRequestBodyLimit();
 app.UseAuthentication();
 app.UseAuthorization();

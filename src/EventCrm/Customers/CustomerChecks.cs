@@ -29,8 +29,4 @@ public static class CustomerChecks
             ? Problems.RuleViolation("The customer is inactive.",
                 $"Reactivate customer {customer.Id} before you {action}.")
             : Problems.None;
-
-    /// <summary>The first problem of several, or none.</summary>
-    public static ProblemDetails FirstOf(params ProblemDetails[] problems) =>
-        problems.FirstOrDefault(p => p != Problems.None) ?? Problems.None;
 }

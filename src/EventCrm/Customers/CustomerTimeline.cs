@@ -1,6 +1,7 @@
 using EventCrm.Audit;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Sales;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,13 +12,14 @@ using Wolverine.Http;
 namespace EventCrm.Customers;
 
 /// <summary>
-/// Everything that happened to a customer and to what is linked to it, by time: its own stream and those of
-/// the duplicates merged into it (opportunities, tickets and campaigns join as those contexts arrive).
+/// Everything that happened to a customer and to what is linked to it, by time: its own stream, those of the
+/// duplicates merged into it, and its leads, opportunities and activities (tickets and campaigns join as those
+/// contexts arrive).
 /// </summary>
 public static class CustomerTimeline
 {
     [WolverineGet("/api/customers/{id}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
-        Description = "The events of the customer and of everything linked to it (merged duplicates so far), oldest first, paged.")]
+        Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities), oldest first, paged.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid id, int? page, int? pageSize,
@@ -30,6 +32,13 @@ public static class CustomerTimeline
 
         var streams = new List<Guid> { id };
         streams.AddRange(profile.MergedDuplicates);
+        var customers = streams.ToArray();
+        streams.AddRange(await session.Query<OpportunityView>().Where(o => customers.Contains(o.CustomerId))
+            .Select(o => o.Id).ToListAsync(cancellation));
+        streams.AddRange(await session.Query<LeadView>().Where(l => l.CustomerId != null && customers.Contains(l.CustomerId.Value))
+            .Select(l => l.Id).ToListAsync(cancellation));
+        streams.AddRange(await session.Query<ActivityView>().Where(a => a.CustomerId != null && customers.Contains(a.CustomerId.Value))
+            .Select(a => a.Id).ToListAsync(cancellation));
         return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: streams), EventOrder.Time,
             page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation));
     }

@@ -13,7 +13,7 @@ public static class DeactivateCustomerEndpoint
 {
     public const int MaxReasonLength = 500;
 
-    public static ProblemDetails Validate(DeactivateCustomer command, Customer customer) => CustomerChecks.FirstOf(
+    public static ProblemDetails Validate(DeactivateCustomer command, Customer customer) => Problems.FirstOf(
         new FieldErrors()
             .RequireExpectedVersion(command.Version)
             .OptionalText("reason", command.Reason, MaxReasonLength)

@@ -38,7 +38,7 @@ public static class MergeCustomersEndpoint
         if (command.DuplicateId == Guid.Empty) errors.Add("duplicateId", "'duplicateId' is required.");
         else if (command.DuplicateId == customer.Id) errors.Add("duplicateId", "A customer cannot be merged into itself.");
 
-        return CustomerChecks.FirstOf(
+        return Problems.FirstOf(
             errors.ForCommand(command.Version, customer),
             duplicate.Customer is null
                 ? Problems.NotFound($"No customer has id {command.DuplicateId}.")

@@ -11,7 +11,7 @@ public record ReactivateCustomer(int Version);
 
 public static class ReactivateCustomerEndpoint
 {
-    public static ProblemDetails Validate(ReactivateCustomer command, Customer customer) => CustomerChecks.FirstOf(
+    public static ProblemDetails Validate(ReactivateCustomer command, Customer customer) => Problems.FirstOf(
         new FieldErrors().RequireExpectedVersion(command.Version).ForCommand(command.Version, customer),
         customer.Status == CustomerStatus.Active
             ? Problems.RuleViolation("The customer is already active.", $"Customer {customer.Id} is active.")

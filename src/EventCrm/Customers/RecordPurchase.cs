@@ -47,7 +47,7 @@ public static class RecordPurchaseEndpoint
         errors.RequireText("product", command.Product, MaxProductLength)
             .RequireText("category", command.Category, MaxCategoryLength);
 
-        return CustomerChecks.FirstOf(
+        return Problems.FirstOf(
             errors.ForCommand(command.Version, customer),
             CustomerChecks.RefuseIfInactive(customer, "record a purchase"));
     }

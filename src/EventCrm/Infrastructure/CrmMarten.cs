@@ -1,5 +1,6 @@
 using EventCrm.Audit;
 using EventCrm.Customers;
+using EventCrm.Sales;
 using EventCrm.Infrastructure.Idempotency;
 using JasperFx;
 using JasperFx.Events;
@@ -55,10 +56,16 @@ public static class CrmMarten
 
                 AuditStorage.Configure(options);
                 CustomerStorage.Configure(options, CustomerRules.From(configuration));
+                SalesStorage.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
-            .IntegrateWithWolverine(wolverine => wolverine.MessageStorageSchemaName = MessagingSchema)
+            .IntegrateWithWolverine(wolverine =>
+            {
+                wolverine.MessageStorageSchemaName = MessagingSchema;
+                // Asynchronous projections run on one node at a time, spread over the nodes by Wolverine.
+                wolverine.UseWolverineManagedEventSubscriptionDistribution = true;
+            })
             .ApplyAllDatabaseChangesOnStartup();
         services.AddAuditIndexes();
 

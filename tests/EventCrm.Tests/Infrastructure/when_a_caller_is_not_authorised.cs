@@ -13,16 +13,16 @@ namespace EventCrm.Tests.Infrastructure;
 public class when_a_caller_is_not_authorised(AppFixture app)
 {
     /// <summary>
-    /// Routes anyone may call: the health checks, and the docs UI's own static files (scripts and icons; the
-    /// page and the OpenAPI document it loads still need a token). Everything else must refuse a request
-    /// without a token.
+    /// Routes anyone may call: the health checks, the public web-form lead capture, and the docs UI's own static
+    /// files (scripts and icons; the page and the OpenAPI document it loads still need a token). Everything
+    /// else must refuse a request without a token.
     /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" ||
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" ||
         (pattern.StartsWith("/docs/") && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
 
     [Fact]
-    public async Task every_endpoint_but_health_refuses_a_request_without_a_token()
+    public async Task every_endpoint_but_health_and_the_web_form_refuses_a_request_without_a_token()
     {
         var routes = app.Host.Services.GetServices<EndpointDataSource>()
             .SelectMany(source => source.Endpoints)

@@ -17,6 +17,10 @@ public static class Problems
     /// <summary>Nothing wrong: Wolverine continues with the endpoint.</summary>
     public static ProblemDetails None => WolverineContinue.NoProblems;
 
+    /// <summary>The first problem of several, or none: checks listed in the order a client should fix them.</summary>
+    public static ProblemDetails FirstOf(params ProblemDetails[] problems) =>
+        problems.FirstOrDefault(p => p != None) ?? None;
+
     public static ProblemDetails Validation(IDictionary<string, string[]> errors) =>
         new HttpValidationProblemDetails(errors)
         {
@@ -78,6 +82,17 @@ public sealed class FieldErrors
         if (value.Length > maxLength)
             Add(field, $"'{field}' must be at most {maxLength} characters.");
         if (value.Any(char.IsControl))
+            Add(field, $"'{field}' must not contain control characters.");
+        return this;
+    }
+
+    /// <summary>Free text that may span lines (tabs and line breaks allowed, other control characters not).</summary>
+    public FieldErrors OptionalMultilineText(string field, string? value, int maxLength)
+    {
+        if (value is null) return this;
+        if (value.Length > maxLength)
+            Add(field, $"'{field}' must be at most {maxLength} characters.");
+        if (value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
             Add(field, $"'{field}' must not contain control characters.");
         return this;
     }

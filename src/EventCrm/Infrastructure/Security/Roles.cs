@@ -21,6 +21,8 @@ public static class Policies
 {
     public const string CustomersRead = "customers:read";
     public const string CustomersWrite = "customers:write";
+    public const string SalesRead = "sales:read";
+    public const string SalesWrite = "sales:write";
     public const string Audit = "audit";
     public const string Admin = "admin";
 
@@ -28,6 +30,8 @@ public static class Policies
     {
         [CustomersRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [CustomersWrite] = [Roles.Admin, Roles.Sales],
+        [SalesRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
+        [SalesWrite] = [Roles.Admin, Roles.Sales],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
     };

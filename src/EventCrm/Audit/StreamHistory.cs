@@ -1,0 +1,57 @@
+using EventCrm.Infrastructure.Http;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace EventCrm.Audit;
+
+/// <summary>History and as-of reads that every kind of stream offers auditors.</summary>
+public static class StreamHistory
+{
+    /// <summary>Every event of one stream of aggregate type <typeparamref name="TAggregate"/>, paged, as stored.</summary>
+    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History<TAggregate>(Guid id, string what,
+        int? page, int? pageSize, IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation)
+    {
+        if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
+            return TypedResults.Problem(errors.ToProblem());
+        if (!await Exists<TAggregate>(session, id, cancellation)) return Missing(what, id);
+
+        return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: [id]), EventOrder.Sequence,
+            page ?? 1, pageSize ?? Paging.MaxPageSize, cancellation));
+    }
+
+    /// <summary>The view <typeparamref name="TView"/> rebuilt from the events up to a version or an instant.</summary>
+    public static async Task<Results<Ok<TView>, ProblemHttpResult>> AsOf<TAggregate, TView>(Guid id, string what,
+        int? version, DateTimeOffset? at, IQuerySession session, CancellationToken cancellation) where TView : class
+    {
+        if (version is null == at is null)
+            return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["version"] = ["Give exactly one of 'version' (1 or more) or 'at' (an ISO 8601 time)."],
+            }));
+        if (version < 1)
+            return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["version"] = ["'version' must be 1 or more."],
+            }));
+
+        var state = await session.Events.FetchStreamStateAsync(id, cancellation);
+        if (state is null || state.AggregateType != typeof(TAggregate)) return Missing(what, id);
+        if (version > state.Version)
+            return TypedResults.Problem(Problems.NotFound($"The {what} {id} has no version {version}; its latest is {state.Version}."));
+
+        var view = version is { } v
+            ? await session.Events.AggregateStreamAsync<TView>(id, version: v, token: cancellation)
+            : await session.Events.AggregateStreamAsync<TView>(id, timestamp: at!.Value, token: cancellation);
+
+        return view is null
+            ? TypedResults.Problem(Problems.NotFound($"The {what} {id} did not exist at {at:O}."))
+            : TypedResults.Ok(view);
+    }
+
+    public static async Task<bool> Exists<TAggregate>(IQuerySession session, Guid id, CancellationToken cancellation) =>
+        await session.Events.FetchStreamStateAsync(id, cancellation) is { } state && state.AggregateType == typeof(TAggregate);
+
+    public static ProblemHttpResult Missing(string what, Guid id) =>
+        TypedResults.Problem(Problems.NotFound($"No {what} has id {id}."));
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Wolverine.Http;
+using Wolverine.Marten;
+
+namespace EventCrm.Sales;
+
+/// <summary>The opportunity a conversion opens; <c>owner</c> defaults to the converting user.</summary>
+public record NewOpportunity(string Title, decimal Amount, string Currency, DateOnly ExpectedCloseDate, string? Owner = null);
+
+public record ConvertLead(int Version, NewOpportunity? Opportunity);
+
+public record LeadConvertedResponse(Guid CustomerId, bool NewCustomer, Guid OpportunityId, int Version);
+
+/// <summary>The customer a lead's e-mail already belongs to, if any (the survivor, for a merged duplicate).</summary>
+public sealed record ExistingCustomer(CustomerProfile? Profile)
+{
+    public Guid? Id => Profile?.MergedInto ?? Profile?.Id;
+}
+
+/// <summary>
+/// Turns a lead into a customer (the existing one with the same e-mail, or a new one) and an opportunity, in
+/// one transaction: the lead's, the opportunity's and a new customer's events commit together, under one
+/// correlation id, or not at all.
+/// </summary>
+public static class ConvertLeadEndpoint
+{
+    public static async Task<ExistingCustomer> LoadAsync(Lead lead, IQuerySession session, CancellationToken cancellation) =>
+        new(await session.Query<CustomerProfile>().FirstOrDefaultAsync(p => p.Email == lead.Email, cancellation));
+
+    public static ProblemDetails Validate(ConvertLead command, Lead lead, ExistingCustomer existing, ClaimsPrincipal user,
+        TimeProvider clock)
+    {
+        var errors = new FieldErrors().RequireExpectedVersion(command.Version);
+        if (command.Opportunity is not { } opportunity)
+            errors.Add("opportunity", "'opportunity' is required: the deal to open for the new customer.");
+        else
+            errors.CheckOpportunity("opportunity.", opportunity.Title, opportunity.Amount, opportunity.Currency,
+                opportunity.ExpectedCloseDate, opportunity.Owner, clock);
+
+        return Problems.FirstOf(
+            errors.ForLeadCommand(command.Version, lead, LeadStatus.New, LeadStatus.Qualified),
+            command.Opportunity?.Owner is { } owner ? Ownership.Check(user, owner, "new opportunity would") : Problems.None,
+            existing.Profile is { Status: CustomerStatus.Erased }
+                ? Problems.RuleViolation("The lead's e-mail belongs to an erased customer.", "Capture the person again if they are back.")
+                : Problems.None);
+    }
+
+    [WolverinePost("/api/leads/{leadId}/convert", OperationId = "ConvertLead", Summary = "Convert a lead into a customer and an opportunity",
+        Description = "Links to the customer with the lead's e-mail, or registers a new one, and opens an opportunity: all in one transaction.")]
+    [Authorize(Policy = Policies.SalesWrite)]
+    [Tags("Leads")]
+    public static (LeadConvertedResponse, Events, IMartenOp, IMartenOp) Post(ConvertLead command, [Target] Lead lead,
+        ExistingCustomer existing, ClaimsPrincipal user, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        var details = command.Opportunity!;
+        var customerId = existing.Id ?? Guid.CreateVersion7();
+        var opportunityId = Guid.CreateVersion7();
+
+        IMartenOp customer = existing.Id is null
+            ? MartenOps.StartStream<Customer>(customerId,
+                new CustomerRegistered(lead.Name, lead.Email, lead.Phone, now, null, $"lead:{lead.Source}"))
+            : MartenOps.Nothing();
+        var opportunity = MartenOps.StartStream<Opportunity>(opportunityId, new OpportunityOpened(
+            customerId, ContactDetails.NormaliseName(details.Title), details.Amount, details.Currency.Trim().ToUpperInvariant(),
+            details.ExpectedCloseDate, OpportunityChecks.OwnerOf(details.Owner, user), lead.Source, lead.Id, null, now));
+
+        return (new LeadConvertedResponse(customerId, existing.Id is null, opportunityId, lead.Version + 1),
+            [new LeadConverted(customerId, existing.Id is null, opportunityId, now)], customer, opportunity);
+    }
+}

@@ -1,0 +1,70 @@
+using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Wolverine.Http;
+
+namespace EventCrm.Sales;
+
+public record ForecastRow(string Currency, int OpenCount, decimal Pipeline, decimal Expected, int WonCount, decimal Won);
+
+public record ForecastReport(DateOnly From, DateOnly To, IReadOnlyList<ForecastRow> Currencies);
+
+public static class ForecastReportEndpoint
+{
+    public static ProblemDetails Validate(DateOnly? from, DateOnly? to)
+    {
+        var errors = new FieldErrors();
+        if (from is null) errors.Add("from", "'from' is required (yyyy-MM-dd).");
+        if (to is null) errors.Add("to", "'to' is required (yyyy-MM-dd).");
+        if (from > to) errors.Add("from", "'from' must not be after 'to'.");
+        return errors.ToProblem();
+    }
+
+    [WolverineGet("/api/reports/forecast", OperationId = "GetForecast", Summary = "Expected revenue for a period",
+        Description = "Open opportunities expected to close between 'from' and 'to' (inclusive), weighted by their stage's probability, and what was already won in the period; per currency, for everyone or one 'owner'.")]
+    [Authorize(Policy = Policies.SalesRead)]
+    [Tags("Reports")]
+    public static async Task<ForecastReport> Forecast(DateOnly? from, DateOnly? to, string? owner, NpgsqlDataSource database,
+        SalesRules rules, CancellationToken cancellation)
+    {
+        var start = from!.Value;
+        var end = to!.Value;
+        await using var command = database.CreateCommand($"""
+            select currency, stage, is_open, count(*), sum(amount)
+            from {SalesReport.Entries}
+            where ($5::text is null or owner = $5)
+              and ((is_open and expected_close_date between $1 and $2)
+                or (outcome = 'Won' and closed_at >= $3 and closed_at < $4))
+            group by currency, stage, is_open
+            """);
+        command.Parameters.AddWithValue(start);
+        command.Parameters.AddWithValue(end);
+        command.Parameters.AddWithValue(new DateTimeOffset(start.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+        command.Parameters.AddWithValue(new DateTimeOffset(end.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
+        command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrWhiteSpace(owner) ? DBNull.Value : owner.Trim(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+
+        var byCurrency = new SortedDictionary<string, ForecastRow>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+        {
+            var currency = reader.GetString(0);
+            var stage = Enum.Parse<OpportunityStage>(reader.GetString(1), ignoreCase: true);
+            var open = reader.GetBoolean(2);
+            var count = (int)reader.GetInt64(3);
+            var total = reader.GetDecimal(4);
+            var row = byCurrency.GetValueOrDefault(currency) ?? new ForecastRow(currency, 0, 0, 0, 0, 0);
+            byCurrency[currency] = open
+                ? row with
+                {
+                    OpenCount = row.OpenCount + count,
+                    Pipeline = row.Pipeline + total,
+                    Expected = decimal.Round(row.Expected + total * rules.Probability(stage), 2, MidpointRounding.AwayFromZero),
+                }
+                : row with { WonCount = row.WonCount + count, Won = row.Won + total };
+        }
+        return new ForecastReport(start, end, [.. byCurrency.Values]);
+    }
+}
