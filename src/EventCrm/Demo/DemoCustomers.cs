@@ -5,8 +5,21 @@ using PhoneNumbers;
 
 namespace EventCrm.Demo;
 
-/// <summary>One generated customer stream: its id and its events, each with the business time it happened.</summary>
-public sealed record DemoStream(Guid Id, IReadOnlyList<(object Event, DateTimeOffset At)> Events);
+/// <summary>One generated stream: its id, its aggregate type, and its events, each with the business time it happened.</summary>
+public sealed record DemoStream(Guid Id, Type AggregateType, IReadOnlyList<(object Event, DateTimeOffset At)> Events);
+
+/// <summary>What the sales part of the demo needs to know about a generated customer.</summary>
+public sealed record DemoCustomerFacts(
+    Guid Id,
+    string Name,
+    string Email,
+    string? Phone,
+    string? Owner,
+    string Source,
+    decimal? Income,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset ActiveUntil,
+    Customer Customer);
 
 /// <summary>
 /// Deterministic demo customers. Customer number <c>i</c> of seed <c>s</c> is always the same person with the
@@ -70,18 +83,27 @@ public static class DemoCustomers
         var phone = Phone(random, index, country.Code);
 
         var person = new Person(random, country.Code, country.Regions, first, last, phone);
-        yield return Life(index, person, random, seed, until, rules, duplicate: false);
+        var (stream, facts) = Life(index, person, random, seed, until, rules, duplicate: false);
+
+        // Leads, opportunities and activities, from a random sequence of their own so that the customers stay
+        // the same whatever the sales part draws. Won deals become purchases in the customer's own stream.
+        var sales = DemoSales.Generate(index, seed, until, facts, faker, rules);
+        yield return stream with
+        {
+            Events = [.. stream.Events.Concat(sales.CustomerEvents).OrderBy(e => e.At)],
+        };
+        foreach (var other in sales.Streams) yield return other;
 
         // About one in a hundred people were registered twice: work address, same phone, name written differently.
         if (index % 100 == 7)
             yield return Life(index, person with { First = first[..1] + ".", Phone = phone }, new Random(random.Next()),
-                seed, until, rules, duplicate: true);
+                seed, until, rules, duplicate: true).Stream;
     }
 
     private sealed record Person(Random Traits, string Country, string[] Regions, string First, string Last, string? Phone);
 
-    private static DemoStream Life(int index, Person person, Random random, int seed, DateTimeOffset until,
-        CustomerRules rules, bool duplicate)
+    private static (DemoStream Stream, DemoCustomerFacts Facts) Life(int index, Person person, Random random, int seed,
+        DateTimeOffset until, CustomerRules rules, bool duplicate)
     {
         var id = NewId(random);
         var events = new List<(object, DateTimeOffset)>();
@@ -219,7 +241,10 @@ public static class DemoCustomers
             }
         }
 
-        return new DemoStream(id, events);
+        var activeUntil = customer.Status == CustomerStatus.Inactive ? events[^1].Item2 : until;
+        return (new DemoStream(id, typeof(Customer), events),
+            new DemoCustomerFacts(id, register.Name, email, person.Phone, customer.Owner, register.AcquisitionSource ?? "web",
+                register.AnnualIncome, registeredAt, churnsAt is { } stop && stop < activeUntil ? stop : activeUntil, customer));
     }
 
     /// <summary>The generator applies events to its local aggregate the way Marten does.</summary>

@@ -43,7 +43,7 @@ public static class DemoSeeder
             foreach (var stream in generated.SelectMany(s => s))
             {
                 var action = StreamAction.Start(((DocumentStore)store).Events, stream.Id, [.. stream.Events.Select(e => e.Event)]);
-                action.AggregateType = typeof(Customer);
+                action.AggregateType = stream.AggregateType;
                 for (var n = 0; n < action.Events.Count; n++)
                 {
                     var e = action.Events[n];
@@ -66,7 +66,10 @@ public static class DemoSeeder
         var rebuilding = Stopwatch.StartNew();
         progress?.Report(("rebuilding read models", 0));
         using (var daemon = await store.BuildProjectionDaemonAsync())
-            await daemon.RebuildProjectionAsync<CustomerProfileProjection>(TimeSpan.FromMinutes(30), cancellation);
+        {
+            foreach (var projection in Infrastructure.Projections.RebuildProjections.Names(store))
+                await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), cancellation);
+        }
         progress?.Report(("rebuilding read models", 1));
 
         return new SeedResult(customers, streams, events, appending.Elapsed, rebuilding.Elapsed);

@@ -10,6 +10,10 @@ public class when_demo_customers_are_generated
     private static readonly CustomerRules Rules = new();
 
     private static List<DemoStream> Population(int count, int seed = 42) =>
+        Enumerable.Range(0, count).SelectMany(i => DemoCustomers.Generate(i, seed, Until, Rules))
+            .Where(s => s.AggregateType == typeof(Customer)).ToList();
+
+    private static List<DemoStream> Everything(int count, int seed = 42) =>
         Enumerable.Range(0, count).SelectMany(i => DemoCustomers.Generate(i, seed, Until, Rules)).ToList();
 
     [Fact]
@@ -18,20 +22,62 @@ public class when_demo_customers_are_generated
         static string Json(IEnumerable<DemoStream> streams) => JsonSerializer.Serialize(
             streams.Select(s => new { s.Id, Events = s.Events.Select(e => new { Type = e.Event.GetType().Name, e.Event, e.At }) }));
 
-        Json(Population(150)).ShouldBe(Json(Population(150)));
-        var sixty = Population(60);
-        Json(Population(150).Take(sixty.Count)).ShouldBe(Json(sixty));
-        Json(Population(50, seed: 7)).ShouldNotBe(Json(Population(50)));
+        Json(Everything(150)).ShouldBe(Json(Everything(150)));
+        var sixty = Everything(60);
+        Json(Everything(150).Take(sixty.Count)).ShouldBe(Json(sixty));
+        Json(Everything(50, seed: 7)).ShouldNotBe(Json(Everything(50)));
     }
 
     [Fact]
-    public void every_history_starts_with_a_registration_and_stays_within_its_two_years()
+    public void every_history_starts_as_its_kind_does_and_stays_in_order_within_its_two_years()
     {
-        foreach (var stream in Population(300))
+        foreach (var stream in Everything(300))
         {
-            stream.Events[0].Event.ShouldBeOfType<CustomerRegistered>();
-            stream.Events.ShouldAllBe(e => e.At <= Until.AddDays(1) && e.At >= Until.AddDays(-731));
+            var first = stream.Events[0].Event;
+            if (stream.AggregateType == typeof(Customer)) first.ShouldBeOfType<CustomerRegistered>();
+            else if (stream.AggregateType == typeof(EventCrm.Sales.Opportunity)) first.ShouldBeOfType<EventCrm.Sales.OpportunityOpened>();
+            else if (stream.AggregateType == typeof(EventCrm.Sales.Lead)) first.ShouldBeOfType<EventCrm.Sales.LeadCaptured>();
+            else first.ShouldBeOfType<EventCrm.Sales.ActivityLogged>();
+            stream.Events.ShouldAllBe(e => e.At <= Until.AddDays(1) && e.At >= Until.AddDays(-760));
             stream.Events.Select(e => e.At).ShouldBeInOrder();
+        }
+    }
+
+    [Fact]
+    public void deals_are_won_more_often_from_referrals_and_with_more_work()
+    {
+        var all = Everything(3000);
+        var activitiesPerDeal = all.Where(s => s.AggregateType == typeof(EventCrm.Sales.Activity))
+            .Select(s => (EventCrm.Sales.ActivityLogged)s.Events[0].Event)
+            .Where(a => a.Kind != EventCrm.Sales.ActivityKind.Task)
+            .GroupBy(a => a.Regarding.Id).ToDictionary(g => g.Key, g => g.Count());
+        var closed = all.Where(s => s.AggregateType == typeof(EventCrm.Sales.Opportunity))
+            .Select(s => (Id: s.Id, Opened: (EventCrm.Sales.OpportunityOpened)s.Events[0].Event,
+                Won: s.Events.Any(e => e.Event is EventCrm.Sales.OpportunityWon),
+                Closed: s.Events.Any(e => e.Event is EventCrm.Sales.OpportunityWon or EventCrm.Sales.OpportunityLost)))
+            .Where(d => d.Closed).ToList();
+
+        double WinRate(IEnumerable<(Guid Id, EventCrm.Sales.OpportunityOpened Opened, bool Won, bool Closed)> deals) =>
+            deals.Average(d => d.Won ? 1.0 : 0.0);
+
+        closed.Count.ShouldBeGreaterThan(300);
+        WinRate(closed.Where(d => d.Opened.Source == "referral")).ShouldBeGreaterThan(WinRate(closed.Where(d => d.Opened.Source == "ads")));
+        WinRate(closed.Where(d => activitiesPerDeal.GetValueOrDefault(d.Id) >= 5))
+            .ShouldBeGreaterThan(WinRate(closed.Where(d => activitiesPerDeal.GetValueOrDefault(d.Id) <= 1)));
+    }
+
+    [Fact]
+    public void a_won_deal_is_a_purchase_of_its_customer()
+    {
+        var all = Everything(500);
+        var won = all.Where(s => s.AggregateType == typeof(EventCrm.Sales.Opportunity) && s.Events.Any(e => e.Event is EventCrm.Sales.OpportunityWon))
+            .ToList();
+        won.Count.ShouldBeGreaterThan(20);
+        foreach (var deal in won)
+        {
+            var customerId = ((EventCrm.Sales.OpportunityOpened)deal.Events[0].Event).CustomerId;
+            var customer = all.Single(s => s.Id == customerId);
+            customer.Events.Select(e => e.Event).OfType<PurchaseRecorded>().ShouldContain(p => p.PurchaseId == deal.Id);
         }
     }
 
