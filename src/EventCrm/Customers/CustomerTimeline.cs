@@ -13,13 +13,13 @@ namespace EventCrm.Customers;
 
 /// <summary>
 /// Everything that happened to a customer and to what is linked to it, by time: its own stream, those of the
-/// duplicates merged into it, and its leads, opportunities and activities (tickets and campaigns join as those
-/// contexts arrive).
+/// duplicates merged into it, and its leads, opportunities, activities and tickets (campaigns join when that
+/// context arrives).
 /// </summary>
 public static class CustomerTimeline
 {
     [WolverineGet("/api/customers/{id}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
-        Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities), oldest first, paged.")]
+        Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities, tickets), oldest first, paged.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid id, int? page, int? pageSize,
@@ -39,6 +39,8 @@ public static class CustomerTimeline
             .Select(l => l.Id).ToListAsync(cancellation));
         streams.AddRange(await session.Query<ActivityView>().Where(a => a.CustomerId != null && customers.Contains(a.CustomerId.Value))
             .Select(a => a.Id).ToListAsync(cancellation));
+        streams.AddRange(await session.Query<Service.TicketView>().Where(t => customers.Contains(t.CustomerId))
+            .Select(t => t.Id).ToListAsync(cancellation));
         return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: streams), EventOrder.Time,
             page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation));
     }

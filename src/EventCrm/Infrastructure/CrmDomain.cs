@@ -10,6 +10,7 @@ public static class CrmDomain
     public static IServiceCollection AddCrmDomain(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(CustomerRules.From(configuration));
+        services.AddSingleton(Service.ServiceRules.From(configuration));
         var sales = SalesRules.From(configuration);
         services.AddSingleton(sales);
 

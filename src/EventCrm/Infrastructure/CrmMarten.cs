@@ -1,6 +1,7 @@
 using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Sales;
+using EventCrm.Service;
 using EventCrm.Infrastructure.Idempotency;
 using JasperFx;
 using JasperFx.Events;
@@ -57,6 +58,7 @@ public static class CrmMarten
                 AuditStorage.Configure(options);
                 CustomerStorage.Configure(options, CustomerRules.From(configuration));
                 SalesStorage.Configure(options);
+                ServiceStorage.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()

@@ -86,6 +86,9 @@ public sealed class FieldErrors
         return this;
     }
 
+    public FieldErrors RequireMultilineText(string field, string? value, int maxLength) =>
+        string.IsNullOrWhiteSpace(value) ? Add(field, $"'{field}' is required.") : OptionalMultilineText(field, value, maxLength);
+
     /// <summary>Free text that may span lines (tabs and line breaks allowed, other control characters not).</summary>
     public FieldErrors OptionalMultilineText(string field, string? value, int maxLength)
     {

@@ -23,6 +23,8 @@ public static class Policies
     public const string CustomersWrite = "customers:write";
     public const string SalesRead = "sales:read";
     public const string SalesWrite = "sales:write";
+    public const string ServiceRead = "service:read";
+    public const string ServiceWrite = "service:write";
     public const string Audit = "audit";
     public const string Admin = "admin";
 
@@ -32,6 +34,8 @@ public static class Policies
         [CustomersWrite] = [Roles.Admin, Roles.Sales],
         [SalesRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [SalesWrite] = [Roles.Admin, Roles.Sales],
+        [ServiceRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
+        [ServiceWrite] = [Roles.Admin, Roles.Support],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
     };
