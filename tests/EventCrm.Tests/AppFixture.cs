@@ -3,6 +3,7 @@ using Alba;
 using EventCrm.Infrastructure.Security;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,9 @@ public sealed class AppFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
 
+    /// <summary>The application's clock: real time, unless a test moves it (and moves it back).</summary>
+    public ShiftableClock Clock { get; } = new();
+
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
 
     public async Task InitializeAsync()
@@ -38,6 +42,7 @@ public sealed class AppFixture : IAsyncLifetime
             builder.UseSetting("Jobs:RunServer", "false");
             builder.UseSetting("Logging:Format", "text");
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         });
     }
 
@@ -65,4 +70,25 @@ public sealed class AppFixture : IAsyncLifetime
 public sealed class AppCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "application";
+}
+
+/// <summary>Real time plus an offset that a test can move forward and that returns to zero afterwards.</summary>
+public sealed class ShiftableClock : TimeProvider
+{
+    public TimeSpan Offset { get; private set; }
+
+    public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+
+    /// <summary>Moves the clock on by <paramref name="by"/> until the returned handle is disposed.</summary>
+    public IDisposable Travel(TimeSpan by)
+    {
+        var before = Offset;
+        Offset += by;
+        return new Return(this, before);
+    }
+
+    private sealed class Return(ShiftableClock clock, TimeSpan to) : IDisposable
+    {
+        public void Dispose() => clock.Offset = to;
+    }
 }
