@@ -73,6 +73,9 @@ public static class DemoCustomers
 
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
+    /// <summary>The demo's service promises: the defaults, around the clock.</summary>
+    private static readonly EventCrm.Service.ServiceRules Service = new();
+
     public static IEnumerable<DemoStream> Generate(int index, int seed, DateTimeOffset until, CustomerRules rules)
     {
         var random = new Random(unchecked(seed * 7919 + index * 104729));
@@ -93,6 +96,7 @@ public static class DemoCustomers
             Events = [.. stream.Events.Concat(sales.CustomerEvents).OrderBy(e => e.At)],
         };
         foreach (var other in sales.Streams) yield return other;
+        foreach (var ticket in DemoService.Generate(index, seed, until, facts, Service)) yield return ticket;
 
         // About one in a hundred people were registered twice: work address, same phone, name written differently.
         if (index % 100 == 7)

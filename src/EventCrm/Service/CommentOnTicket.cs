@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -23,10 +24,10 @@ public static class CommentOnTicketEndpoint
     [WolverinePost("/api/tickets/{ticketId}/comments", OperationId = "CommentOnTicket", Summary = "Reply to the customer or add an internal note")]
     [Authorize(Policy = Policies.ServiceWrite)]
     [Tags("Tickets")]
-    public static (CommentedResponse, Events) Post(CommentOnTicket command, [Target] Ticket ticket, HttpContext http,
+    public static (CommentedResponse, Events) Post(CommentOnTicket command, [Target] Ticket ticket, ClaimsPrincipal user,
         TimeProvider clock)
     {
-        var comment = new TicketCommented(Guid.CreateVersion7(), http.User.Identity?.Name ?? "", command.Text.Trim(),
+        var comment = new TicketCommented(Guid.CreateVersion7(), user.Identity?.Name ?? "", command.Text.Trim(),
             command.Public, clock.GetUtcNow());
         return (new CommentedResponse(comment.CommentId, ticket.Version + 1), [comment]);
     }

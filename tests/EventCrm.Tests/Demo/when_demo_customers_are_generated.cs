@@ -37,6 +37,7 @@ public class when_demo_customers_are_generated
             if (stream.AggregateType == typeof(Customer)) first.ShouldBeOfType<CustomerRegistered>();
             else if (stream.AggregateType == typeof(EventCrm.Sales.Opportunity)) first.ShouldBeOfType<EventCrm.Sales.OpportunityOpened>();
             else if (stream.AggregateType == typeof(EventCrm.Sales.Lead)) first.ShouldBeOfType<EventCrm.Sales.LeadCaptured>();
+            else if (stream.AggregateType == typeof(EventCrm.Service.Ticket)) first.ShouldBeOfType<EventCrm.Service.TicketOpened>();
             else first.ShouldBeOfType<EventCrm.Sales.ActivityLogged>();
             stream.Events.ShouldAllBe(e => e.At <= Until.AddDays(1) && e.At >= Until.AddDays(-760));
             stream.Events.Select(e => e.At).ShouldBeInOrder();
@@ -124,5 +125,29 @@ public class when_demo_customers_are_generated
         var my = y.Average();
         var cov = x.Zip(y).Sum(p => (p.First - mx) * (p.Second - my));
         return cov / Math.Sqrt(x.Sum(v => (v - mx) * (v - mx)) * y.Sum(v => (v - my) * (v - my)));
+    }
+
+    [Fact]
+    public void complaints_come_before_customers_leave_and_some_promises_are_broken()
+    {
+        var all = Everything(3000);
+        var tickets = all.Where(s => s.AggregateType == typeof(EventCrm.Service.Ticket)).ToList();
+        var customers = all.Where(s => s.AggregateType == typeof(Customer)).ToDictionary(s => s.Id);
+
+        double ComplaintsPerCustomer(IEnumerable<Guid> ids)
+        {
+            var set = ids.ToHashSet();
+            return (double)tickets.Count(t => t.Events[0].Event is EventCrm.Service.TicketOpened { Kind: EventCrm.Service.TicketKind.Complaint } opened
+                                              && set.Contains(opened.CustomerId)) / Math.Max(1, set.Count);
+        }
+
+        var leavers = customers.Values.Where(c => c.Events.Any(e => e.Event is CustomerDeactivated)).Select(c => c.Id).ToList();
+        var stayers = customers.Values.Where(c => c.Events.All(e => e.Event is not CustomerDeactivated)).Select(c => c.Id).ToList();
+        leavers.Count.ShouldBeGreaterThan(20);
+        ComplaintsPerCustomer(leavers).ShouldBeGreaterThan(2 * ComplaintsPerCustomer(stayers));
+
+        var breached = tickets.Count(t => t.Events.Any(e => e.Event is EventCrm.Service.SlaBreached));
+        breached.ShouldBeGreaterThan(tickets.Count / 50);
+        breached.ShouldBeLessThan(tickets.Count / 2);
     }
 }
