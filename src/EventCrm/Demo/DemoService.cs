@@ -140,6 +140,21 @@ public static class DemoService
         Check(ResolveTicketEndpoint.Validate(resolve, ticket), resolve);
         Record(ResolveTicketEndpoint.Post(resolve, ticket, clock).Item2, at);
 
+        // Now and then the fix does not hold.
+        if (random.NextDouble() < (kind == TicketKind.Complaint ? 0.12 : 0.04))
+        {
+            at = at.AddHours(random.Next(4, 96));
+            if (!Before(at)) return new DemoStream(id, typeof(Ticket), events);
+            clock.Now = at;
+            Record(ReopenTicketEndpoint.Post(new ReopenTicket(ticket.Version, "Still not working"), ticket, clock).Item2, at);
+            at = at.AddHours(random.Next(2, 48));
+            ChecksUntil(at);
+            at = After(at);
+            if (!Before(at)) return new DemoStream(id, typeof(Ticket), events);
+            clock.Now = at;
+            Record(ResolveTicketEndpoint.Post(new ResolveTicket(ticket.Version, "Fixed for good."), ticket, clock).Item2, at);
+        }
+
         if (random.NextDouble() < 0.6)
         {
             at = at.AddHours(random.Next(1, 72));
