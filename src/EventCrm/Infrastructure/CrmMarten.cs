@@ -1,3 +1,4 @@
+using EventCrm.Analytics;
 using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Sales;
@@ -59,6 +60,7 @@ public static class CrmMarten
                 CustomerStorage.Configure(options, CustomerRules.From(configuration));
                 SalesStorage.Configure(options);
                 ServiceStorage.Configure(options);
+                AnalyticsSchema.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
@@ -70,6 +72,7 @@ public static class CrmMarten
             })
             .ApplyAllDatabaseChangesOnStartup();
         services.AddAuditIndexes();
+        services.AddAnalyticsSchema();
 
         return services;
     }

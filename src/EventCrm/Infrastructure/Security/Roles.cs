@@ -25,6 +25,7 @@ public static class Policies
     public const string SalesWrite = "sales:write";
     public const string ServiceRead = "service:read";
     public const string ServiceWrite = "service:write";
+    public const string AnalyticsRead = "analytics:read";
     public const string Audit = "audit";
     public const string Admin = "admin";
 
@@ -36,6 +37,7 @@ public static class Policies
         [SalesWrite] = [Roles.Admin, Roles.Sales],
         [ServiceRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [ServiceWrite] = [Roles.Admin, Roles.Support],
+        [AnalyticsRead] = [Roles.Admin, Roles.Analyst, Roles.Marketing, Roles.Sales],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
     };

@@ -1,0 +1,175 @@
+using EventCrm.Infrastructure.Http;
+using ScottPlot;
+
+namespace EventCrm.Analytics;
+
+/// <summary>The charts analysts ask for, drawn with ScottPlot: titled, with labelled axes.</summary>
+public static class Charts
+{
+    /// <summary>A pie shows this many parts at most; the rest are drawn together as "other".</summary>
+    public const int MaxSlices = 12;
+
+    /// <summary>A bar chart shows this many of the largest parts at most (the table has them all).</summary>
+    public const int MaxBars = 20;
+
+    public static FieldErrors CheckChart(this FieldErrors errors, string? chart) =>
+        chart is null or "bar" or "pie" ? errors : errors.Add("chart", "'chart' is bar or pie.");
+
+    public static Plot Histogram(HistogramResult histogram)
+    {
+        var plot = new Plot();
+        for (var i = 0; i < histogram.Counts.Count; i++)
+        {
+            plot.Add.Bar(new Bar
+            {
+                Position = (histogram.Edges[i] + histogram.Edges[i + 1]) / 2,
+                Value = histogram.Counts[i],
+                Size = histogram.Edges[i + 1] - histogram.Edges[i],
+                FillColor = Colors.SteelBlue,
+            });
+        }
+        plot.Title($"Customers by {histogram.Field} ({histogram.Count:N0} with a value, {histogram.Bins} bins)");
+        plot.XLabel(histogram.Field);
+        plot.YLabel("customers");
+        plot.Axes.Margins(bottom: 0);
+        return plot;
+    }
+
+    public static Plot Heatmap(CorrelationResult correlation)
+    {
+        var size = correlation.Fields.Count;
+        var values = new double[size, size];
+        for (var i = 0; i < size; i++)
+            for (var j = 0; j < size; j++)
+                values[i, j] = correlation.Matrix[i][j] ?? double.NaN;
+
+        // Row 0 of the heatmap is drawn at the top, at y = size - 1.
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Balance();
+        heatmap.ManualRange = new ScottPlot.Range(-1, 1);
+        plot.Add.ColorBar(heatmap).Label = "r";
+        for (var i = 0; i < size; i++)
+            for (var j = 0; j < size; j++)
+            {
+                var text = plot.Add.Text(correlation.Matrix[i][j] is { } r ? r.ToString("0.00") : "n/a", j, size - 1 - i);
+                text.Alignment = Alignment.MiddleCenter;
+                text.LabelFontColor = Math.Abs(correlation.Matrix[i][j] ?? 0) > 0.6 ? Colors.White : Colors.Black;
+            }
+        Labels(plot, [.. correlation.Fields]);
+        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, size).Select(i => (double)(size - 1 - i))], [.. correlation.Fields]);
+        plot.Title("Pearson correlation (pairwise complete rows)");
+        plot.XLabel("field");
+        plot.YLabel("field");
+        return plot;
+    }
+
+    /// <summary>Parts of a whole as bars (the default) or a pie.</summary>
+    public static Plot Breakdown(string? chart, string title, string xLabel, string yLabel, IReadOnlyList<(string Label, double Value)> parts)
+    {
+        var largest = parts.OrderByDescending(p => p.Value).ToList();
+        if (chart == "pie")
+        {
+            IReadOnlyList<(string Label, double Value)> slices = largest.Count <= MaxSlices
+                ? largest
+                : [.. largest.Take(MaxSlices - 1), ("other", largest.Skip(MaxSlices - 1).Sum(p => p.Value))];
+            return Pie(title, slices);
+        }
+        return largest.Count <= MaxBars
+            ? Bars(title, xLabel, yLabel, largest)
+            : Bars($"{title}, largest {MaxBars} of {largest.Count}", xLabel, yLabel, [.. largest.Take(MaxBars)]);
+    }
+
+    public static Plot Bars(string title, string xLabel, string yLabel, IReadOnlyList<(string Label, double Value)> bars) =>
+        GroupedBars(title, xLabel, yLabel, [.. bars.Select(b => b.Label)], [(yLabel, [.. bars.Select(b => b.Value)])]);
+
+    /// <summary>Several measures side by side per label, one colour (and legend entry) per measure.</summary>
+    public static Plot GroupedBars(string title, string xLabel, string yLabel, IReadOnlyList<string> labels,
+        IReadOnlyList<(string Name, IReadOnlyList<double> Values)> measures)
+    {
+        var plot = new Plot();
+        var width = 0.8 / Math.Max(1, measures.Count);
+        for (var m = 0; m < measures.Count; m++)
+        {
+            var color = measures.Count == 1 ? Colors.SteelBlue : Colors.Category10[m % 10];
+            var series = plot.Add.Bars(measures[m].Values.Select((value, i) => new Bar
+            {
+                Position = i - 0.4 + width * (m + 0.5),
+                Value = value,
+                Size = width * 0.95,
+                FillColor = color,
+            }).ToList());
+            if (measures.Count > 1) series.LegendText = measures[m].Name;
+        }
+        Labels(plot, labels);
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        plot.Axes.Margins(bottom: 0);
+        if (measures.Count > 1) plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    public static Plot Pie(string title, IReadOnlyList<(string Label, double Value)> slices)
+    {
+        var plot = new Plot();
+        var total = slices.Sum(s => s.Value);
+        var pie = plot.Add.Pie([.. slices.Select((s, i) => new PieSlice
+        {
+            Value = s.Value,
+            Label = total > 0 && s.Value / total >= 0.03 ? $"{s.Value / total:P0}" : "",
+            LegendText = s.Label,
+            FillColor = Colors.Category10[i % 10],
+        })]);
+        pie.SliceLabelDistance = 1.15;
+        plot.HideAxesAndGrid();
+        plot.Title(title);
+        plot.Axes.Title.IsVisible = true;
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    /// <summary>Monthly series: those on the left axis share its unit; an optional series on the right axis has its own.</summary>
+    public static Plot Lines(string title, IReadOnlyList<string> months, string leftLabel,
+        IReadOnlyList<(string Name, IReadOnlyList<double?> Values)> left, (string Label, IReadOnlyList<double?> Values)? right = null)
+    {
+        var plot = new Plot();
+        var xs = Enumerable.Range(0, months.Count).Select(i => (double)i).ToArray();
+        var palette = 0;
+        foreach (var (name, values) in left)
+        {
+            var line = plot.Add.Scatter(xs, [.. values.Select(v => v ?? double.NaN)]);
+            line.LegendText = name;
+            line.Color = Colors.Category10[palette++ % 10];
+        }
+        if (right is { } series)
+        {
+            var line = plot.Add.Scatter(xs, [.. series.Values.Select(v => v ?? double.NaN)]);
+            line.LegendText = series.Label;
+            line.Color = Colors.Category10[palette % 10];
+            line.LinePattern = LinePattern.Dashed;
+            line.Axes.YAxis = plot.Axes.Right;
+            plot.Axes.Right.Label.Text = series.Label;
+        }
+        var step = Math.Max(1, (int)Math.Ceiling(months.Count / 24.0));
+        Labels(plot, [.. months.Select((m, i) => i % step == 0 ? m : "")]);
+        plot.Title(title);
+        plot.XLabel("month");
+        plot.YLabel(leftLabel);
+        if (left.Count + (right is null ? 0 : 1) > 1) plot.ShowLegend(Alignment.UpperLeft);
+        return plot;
+    }
+
+    /// <summary>Category labels under positions 0, 1, 2...; slanted, with room made for them, when they would collide.</summary>
+    private static void Labels(Plot plot, IReadOnlyList<string> labels)
+    {
+        const int maxLength = 30;
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)],
+            [.. labels.Select(l => l.Length <= maxLength ? l : l[..(maxLength - 1)] + "…")]);
+        var longest = labels.Count == 0 ? 0 : Math.Min(maxLength, labels.Max(l => l.Length));
+        if (labels.Count * Math.Max(longest, 1) * 8 < Formats.ChartWidth * 0.8) return;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 40 + (float)(longest * 7 * 0.72);
+    }
+}

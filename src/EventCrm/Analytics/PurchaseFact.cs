@@ -1,0 +1,48 @@
+using EventCrm.Customers;
+using JasperFx.Events;
+using Marten;
+using Marten.Events.Projections;
+
+namespace EventCrm.Analytics;
+
+/// <summary>One purchase, attributed to the customer it belongs to now (the survivor after a merge).</summary>
+public sealed class PurchaseFact
+{
+    public Guid Id { get; set; }
+    public Guid CustomerId { get; set; }
+    public decimal Amount { get; set; }
+    public string Currency { get; set; } = "";
+    public string Product { get; set; } = "";
+    public string Category { get; set; } = "";
+    public DateTimeOffset PurchasedAt { get; set; }
+}
+
+/// <summary>
+/// Purchases as rows for analysts, projected asynchronously. A merge re-attributes the duplicate's purchases
+/// to the survivor (same purchase id, so the row moves rather than doubling).
+/// </summary>
+public partial class PurchaseFactProjection : EventProjection
+{
+    public PurchaseFactProjection()
+    {
+        Options.DeleteViewTypeOnTeardown<PurchaseFact>();
+    }
+
+    public PurchaseFact Create(IEvent<PurchaseRecorded> recorded) => Fact(recorded.StreamId, recorded.Data);
+
+    public void Project(IEvent<CustomerMerged> merged, IDocumentOperations operations)
+    {
+        foreach (var purchase in merged.Data.Purchases) operations.Store(Fact(merged.StreamId, purchase));
+    }
+
+    private static PurchaseFact Fact(Guid customer, PurchaseRecorded purchase) => new()
+    {
+        Id = purchase.PurchaseId,
+        CustomerId = customer,
+        Amount = purchase.Amount,
+        Currency = purchase.Currency,
+        Product = purchase.Product,
+        Category = purchase.Category,
+        PurchasedAt = purchase.PurchasedAt,
+    };
+}
