@@ -19,7 +19,7 @@ public sealed class PurchaseFact
 
 /// <summary>
 /// Purchases as rows for analysts, projected asynchronously. A merge re-attributes the duplicate's purchases
-/// to the survivor (same purchase id, so the row moves rather than doubling).
+/// to the survivor (same purchase id, so the row moves rather than doubling); a voided purchase goes.
 /// </summary>
 public partial class PurchaseFactProjection : EventProjection
 {
@@ -34,6 +34,8 @@ public partial class PurchaseFactProjection : EventProjection
     {
         foreach (var purchase in merged.Data.Purchases) operations.Store(Fact(merged.StreamId, purchase));
     }
+
+    public void Project(PurchaseVoided voided, IDocumentOperations operations) => operations.Delete<PurchaseFact>(voided.PurchaseId);
 
     private static PurchaseFact Fact(Guid customer, PurchaseRecorded purchase) => new()
     {

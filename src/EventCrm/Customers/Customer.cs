@@ -22,6 +22,32 @@ public sealed class Customer
     public List<ConsentDecision> Consents { get; set; } = [];
     public List<Guid> MergedDuplicates { get; set; } = [];
 
+    /// <summary>
+    /// Applies one more event the way Marten does when it loads the stream, and counts it: for code that
+    /// decides several commands on the same customer in a row (imports, demo data).
+    /// </summary>
+    public Customer Play(object e)
+    {
+        switch (e)
+        {
+            case ContactDetailsChanged x: Apply(x); break;
+            case DemographicsChanged x: Apply(x); break;
+            case TagsAdded x: Apply(x); break;
+            case TagsRemoved x: Apply(x); break;
+            case OwnerAssigned x: Apply(x); break;
+            case OwnerUnassigned x: Apply(x); break;
+            case PurchaseRecorded x: Apply(x); break;
+            case PurchaseVoided x: Apply(x); break;
+            case ConsentGranted x: Apply(x); break;
+            case ConsentWithdrawn x: Apply(x); break;
+            case CustomerDeactivated x: Apply(x); break;
+            case CustomerReactivated x: Apply(x); break;
+            default: throw new InvalidOperationException($"{e.GetType().Name} is not applied to a loaded customer here.");
+        }
+        Version++;
+        return this;
+    }
+
     public static Customer Create(CustomerRegistered registered) => new()
     {
         Name = registered.Name,
@@ -48,6 +74,8 @@ public sealed class Customer
     public void Apply(OwnerUnassigned _) => Owner = null;
 
     public void Apply(PurchaseRecorded purchase) => Purchases.Add(purchase);
+
+    public void Apply(PurchaseVoided voided) => Purchases.RemoveAll(p => p.PurchaseId == voided.PurchaseId);
 
     public void Apply(ConsentGranted granted) =>
         Consents = Consent.Decide(Consents, new ConsentDecision(granted.Channel, granted.Purpose, true, granted.Source, granted.At));

@@ -42,6 +42,19 @@ public record PurchaseRecorded(
     string Category,
     DateTimeOffset PurchasedAt);
 
+/// <summary>
+/// A recorded purchase no longer counts (a correction, or an import undone). The remaining purchases' first and
+/// last times are stated so that read models need not keep every purchase to know them.
+/// </summary>
+public record PurchaseVoided(
+    Guid PurchaseId,
+    decimal Amount,
+    string Currency,
+    string Reason,
+    DateTimeOffset? FirstPurchaseAt,
+    DateTimeOffset? LastPurchaseAt,
+    DateTimeOffset At);
+
 public enum ConsentChannel { Email, Sms, Phone }
 
 public record ConsentGranted(ConsentChannel Channel, string Purpose, string Source, DateTimeOffset At);

@@ -135,6 +135,23 @@ public partial class CustomerProfileProjection(string houseCurrency) : SingleStr
 
     public void Apply(PurchaseRecorded purchase, CustomerProfile profile) => AddPurchase(profile, purchase);
 
+    public void Apply(PurchaseVoided voided, CustomerProfile profile)
+    {
+        profile.PurchaseCount--;
+        var spend = profile.SpentByCurrency.GetValueOrDefault(voided.Currency) ?? new CurrencySpend(1, voided.Amount);
+        spend = new CurrencySpend(spend.Count - 1, spend.Total - voided.Amount);
+        if (spend.Count == 0) profile.SpentByCurrency.Remove(voided.Currency);
+        else profile.SpentByCurrency[voided.Currency] = spend;
+        if (voided.Currency == houseCurrency)
+        {
+            profile.TotalSpent = spend.Count == 0 ? 0 : spend.Total;
+            profile.AveragePurchase = spend.Count == 0 ? null : decimal.Round(spend.Total / spend.Count, 2, MidpointRounding.AwayFromZero);
+        }
+        profile.FirstPurchaseAt = voided.FirstPurchaseAt;
+        profile.LastPurchaseAt = voided.LastPurchaseAt;
+        profile.LastChangedAt = voided.At;
+    }
+
     public void Apply(ConsentGranted granted, CustomerProfile profile)
     {
         profile.Consents = Consent.Decide(profile.Consents,

@@ -33,7 +33,7 @@ public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
     public const double NameSimilarity = 0.8;
     public const string TableName = "customer_duplicate_candidates";
     private const string Profiles = $"{CrmMarten.Schema}.mt_doc_customerprofile";
-    private const string Candidates = $"{CrmMarten.Schema}.{TableName}";
+    public const string Candidates = $"{CrmMarten.Schema}.{TableName}";
     private const string Open = "status not in ('Merged', 'Erased')";
 
     public static Table Table()

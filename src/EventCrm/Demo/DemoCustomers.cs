@@ -118,9 +118,13 @@ public static class DemoCustomers
         {
             foreach (var e in produced)
             {
-                customer = e is CustomerRegistered registered ? Customer.Create(registered) : Evolve(customer, e);
-                customer.Id = id;
-                customer.Version++;
+                if (e is CustomerRegistered registered)
+                {
+                    customer = Customer.Create(registered);
+                    customer.Id = id;
+                    customer.Version = 1;
+                }
+                else customer.Play(e);
                 events.Add((e, at));
             }
         }
@@ -249,22 +253,6 @@ public static class DemoCustomers
         return (new DemoStream(id, typeof(Customer), events),
             new DemoCustomerFacts(id, register.Name, email, person.Phone, customer.Owner, register.AcquisitionSource ?? "web",
                 register.AnnualIncome, registeredAt, churnsAt is { } stop && stop < activeUntil ? stop : activeUntil, customer));
-    }
-
-    /// <summary>The generator applies events to its local aggregate the way Marten does.</summary>
-    private static Customer Evolve(Customer customer, object e)
-    {
-        switch (e)
-        {
-            case ContactDetailsChanged x: customer.Apply(x); break;
-            case TagsAdded x: customer.Apply(x); break;
-            case OwnerAssigned x: customer.Apply(x); break;
-            case PurchaseRecorded x: customer.Apply(x); break;
-            case ConsentGranted x: customer.Apply(x); break;
-            case CustomerDeactivated x: customer.Apply(x); break;
-            default: throw new InvalidOperationException($"The demo generator does not produce {e.GetType().Name}.");
-        }
-        return customer;
     }
 
     /// <summary>A valid mobile number of the region, unique per customer number (its last six digits).</summary>

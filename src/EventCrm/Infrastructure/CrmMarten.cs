@@ -1,6 +1,7 @@
 using EventCrm.Analytics;
 using EventCrm.Audit;
 using EventCrm.Customers;
+using EventCrm.Imports;
 using EventCrm.Sales;
 using EventCrm.Service;
 using EventCrm.Infrastructure.Idempotency;
@@ -61,6 +62,7 @@ public static class CrmMarten
                 SalesStorage.Configure(options);
                 ServiceStorage.Configure(options);
                 AnalyticsSchema.Configure(options);
+                ImportStorage.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
@@ -73,6 +75,7 @@ public static class CrmMarten
             .ApplyAllDatabaseChangesOnStartup();
         services.AddAuditIndexes();
         services.AddAnalyticsSchema();
+        services.AddImports(configuration);
 
         return services;
     }

@@ -16,10 +16,15 @@ public static class CommandMetadata
 
     public static void Before(HttpContext http, IDocumentSession session, IMessageContext messaging)
     {
-        var correlationId = CorrelationId.Of(http);
+        Apply(session, http);
+        messaging.CorrelationId = session.CorrelationId;
+    }
+
+    /// <summary>The same metadata on a session the endpoint opens itself.</summary>
+    public static void Apply(IDocumentSession session, HttpContext http)
+    {
         session.LastModifiedBy = http.User.Identity?.Name ?? "anonymous";
-        session.CorrelationId = correlationId;
-        messaging.CorrelationId = correlationId;
+        session.CorrelationId = CorrelationId.Of(http);
         session.CausationId = CorrelationId.RequestIdOf(http);
         session.SetHeader(SourceHeader, "api");
         if (IdempotencyMiddleware.KeyOf(http) is { } key)

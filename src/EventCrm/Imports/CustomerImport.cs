@@ -1,0 +1,174 @@
+using EventCrm.Customers;
+using Marten;
+
+namespace EventCrm.Imports;
+
+/// <summary>
+/// A customer row becomes the API's commands: register when no customer matches; when one does (same e-mail,
+/// or else same phone), what <see cref="OnDuplicate"/> says. An update changes only what the row states
+/// (phone, demographics it gives, tags it adds); the e-mail is the row's identity and the name is kept.
+/// </summary>
+public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IRowImporter
+{
+    public ImportFields Fields => ImportFields.Customers;
+
+    public string? KeyOf(SourceRow row, ImportContext context) =>
+        Cleaning.Text(row["email"])?.ToLowerInvariant() is { } email ? ContactDetails.NormaliseEmail(email) : null;
+
+    public async Task<(List<ImportedRow> Rows, List<RejectedRow> Rejected)> Decide(IDocumentSession session,
+        IReadOnlyList<SourceRow> rows, ImportContext context, CancellationToken cancellation)
+    {
+        var imported = new List<ImportedRow>();
+        var rejected = new List<RejectedRow>();
+        var cleaned = new List<(SourceRow Row, RegisterCustomer Command, IReadOnlyList<RowError> Unnamed)>();
+        foreach (var row in rows)
+        {
+            var (command, errors) = CustomerRow.Clean(row, context.Culture, rules, clock);
+            if (errors.Any(e => e.Field != "name")) rejected.Add(new RejectedRow(row.Row, errors));
+            else cleaned.Add((row, command, errors));
+        }
+
+        var emails = cleaned.Select(c => ContactDetails.NormaliseEmail(c.Command.Email)!).Distinct().ToArray();
+        var phones = cleaned.Select(c => ContactDetails.NormalisePhone(c.Command.Phone, rules.DefaultPhoneRegion)).OfType<string>().Distinct().ToArray();
+        var known = await session.Query<CustomerProfile>()
+            .Where(p => p.Email.IsOneOf(emails) || p.Phone.IsOneOf(phones))
+            .ToListAsync(cancellation);
+
+        foreach (var (row, command, unnamed) in cleaned)
+        {
+            var email = ContactDetails.NormaliseEmail(command.Email)!;
+            if (!context.Keys.TryAdd(email, row.Row))
+            {
+                imported.Add(new ImportedRow(row.Row, RowOutcome.Duplicate, Note: $"The same e-mail as row {context.Keys[email]}; the first row counts."));
+                continue;
+            }
+
+            var phone = ContactDetails.NormalisePhone(command.Phone, rules.DefaultPhoneRegion);
+            var byEmail = known.FirstOrDefault(p => p.Email == email);
+            var byPhone = phone is null ? null : known.FirstOrDefault(p => p.Phone == phone && p.Status is not (CustomerStatus.Merged or CustomerStatus.Erased));
+            var match = byEmail ?? byPhone;
+            var matchedId = match?.MergedInto ?? match?.Id;
+            var how = byEmail is not null ? "e-mail" : "phone";
+
+            if (match is null || (byEmail is null && context.Batch.Options.OnDuplicate == OnDuplicate.Flag))
+            {
+                if (unnamed.Count > 0)
+                {
+                    rejected.Add(new RejectedRow(row.Row, unnamed));
+                    continue;
+                }
+                var (created, start) = RegisterCustomerEndpoint.Post(command, rules, clock);
+                session.Events.StartStream<Customer>(start.StreamId, [.. start.Events]);
+                if (matchedId is { } samePhone) Candidate(session, created.Id, samePhone, clock.GetUtcNow());
+                imported.Add(new ImportedRow(row.Row, RowOutcome.Created, created.Id,
+                    Note: matchedId is null ? null : $"The same phone as customer {matchedId}: recorded as a possible duplicate to review."));
+                continue;
+            }
+
+            switch (context.Batch.Options.OnDuplicate)
+            {
+                case OnDuplicate.Skip:
+                    imported.Add(new ImportedRow(row.Row, RowOutcome.Skipped, matchedId, Note: $"Matches customer {matchedId} by {how}."));
+                    break;
+                case OnDuplicate.Flag:
+                    imported.Add(new ImportedRow(row.Row, RowOutcome.Flagged, matchedId,
+                        Note: $"Matches customer {matchedId} by e-mail; left unchanged for review."));
+                    break;
+                case OnDuplicate.Update:
+                    var (updated, problems) = await Update(session, matchedId!.Value, row, command, cancellation);
+                    if (problems.Count > 0) rejected.Add(new RejectedRow(row.Row, problems));
+                    else imported.Add(updated!);
+                    break;
+            }
+        }
+        return (imported, rejected);
+    }
+
+    /// <summary>The changes a row asks of an existing customer, through the same commands as the API.</summary>
+    private async Task<(ImportedRow? Row, List<RowError> Errors)> Update(IDocumentSession session, Guid customerId,
+        SourceRow row, RegisterCustomer wanted, CancellationToken cancellation)
+    {
+        var stream = await session.Events.FetchForWriting<Customer>(customerId, cancellation);
+        var customer = stream.Aggregate!;
+        if (customer.Status is CustomerStatus.Erased or CustomerStatus.Merged)
+            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Customer {customerId} is {customer.Status.ToString().ToLowerInvariant()}; not changed."), []);
+
+        var before = (Phone: customer.Phone, Demographics: customer.Demographics);
+        var changed = new List<string>();
+        var errors = new List<RowError>();
+        var events = new List<object>();
+        void Take(IEnumerable<object> produced)
+        {
+            foreach (var e in produced)
+            {
+                customer.Play(e);
+                events.Add(e);
+            }
+        }
+
+        if (wanted.Phone is not null && ContactDetails.NormalisePhone(wanted.Phone, rules.DefaultPhoneRegion) != customer.Phone)
+        {
+            var change = new ChangeContactDetails(customer.Version, customer.Email!, wanted.Phone);
+            errors.AddRange(CustomerRow.Problems(ChangeContactDetailsEndpoint.Validate(change, customer, rules)));
+            if (errors.Count == 0)
+            {
+                Take(ChangeContactDetailsEndpoint.Post(change, customer, rules, clock).Item2);
+                changed.Add("phone");
+            }
+        }
+
+        // Only what the row states changes; what it leaves empty stays as it was.
+        var old = customer.Demographics ?? new Demographics(null, null, null, null, null, null);
+        var statesAge = wanted.BirthDate is not null || wanted.Age is not null;
+        var demographics = new ChangeDemographics(customer.Version,
+            statesAge ? wanted.BirthDate : old.BirthDate, statesAge ? wanted.Age : old.Age,
+            wanted.AnnualIncome ?? old.AnnualIncome, wanted.Country ?? old.Country, wanted.Region ?? old.Region, wanted.Industry ?? old.Industry);
+        if (errors.Count == 0 && Demographic.From(demographics) != customer.Demographics)
+        {
+            errors.AddRange(CustomerRow.Problems(ChangeDemographicsEndpoint.Validate(demographics, customer, clock)));
+            if (errors.Count == 0)
+            {
+                Take(ChangeDemographicsEndpoint.Post(demographics, customer, clock).Item2);
+                var now = Demographic.From(demographics) ?? old;
+                if (now.BirthDate != old.BirthDate || now.Age != old.Age) changed.Add(now.BirthDate is null ? "age" : "birthDate");
+                if (now.AnnualIncome != old.AnnualIncome) changed.Add("annualIncome");
+                if (now.Country != old.Country) changed.Add("country");
+                if (now.Region != old.Region) changed.Add("region");
+                if (now.Industry != old.Industry) changed.Add("industry");
+            }
+        }
+
+        IReadOnlyList<string>? tagsAdded = null;
+        if (errors.Count == 0 && wanted.Tags is { Count: > 0 })
+        {
+            var tags = new ChangeTags(customer.Version, wanted.Tags);
+            errors.AddRange(CustomerRow.Problems(ChangeTagsEndpoint.Validate(tags, customer)));
+            if (errors.Count == 0)
+            {
+                var produced = ChangeTagsEndpoint.Post(tags, customer, clock).Item2;
+                tagsAdded = produced.OfType<TagsAdded>().SelectMany(t => t.Tags).ToList();
+                Take(produced);
+                if (tagsAdded.Count > 0) changed.Add("tags");
+            }
+        }
+
+        if (errors.Count > 0) return (null, errors);
+        if (events.Count == 0)
+            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Matches customer {customerId}; nothing to change."), []);
+
+        stream.AppendMany(events);
+        return (new ImportedRow(row.Row, RowOutcome.Updated, customerId, Changed: changed,
+            PhoneBefore: before.Phone, PhoneAfter: customer.Phone,
+            DemographicsBefore: before.Demographics, DemographicsAfter: customer.Demographics,
+            TagsAdded: tagsAdded is { Count: > 0 } ? tagsAdded : null), []);
+    }
+
+    /// <summary>Records a pair for the duplicate review, as the scan would; it finds the same pair again.</summary>
+    private static void Candidate(IDocumentSession session, Guid created, Guid existing, DateTimeOffset at)
+    {
+        var (first, second) = created.CompareTo(existing) < 0 ? (created, existing) : (existing, created);
+        session.QueueSqlCommand(
+            $"insert into {DuplicateScan.Candidates} (first, second, reason, similarity, found_at) values (?, ?, 'same phone', 1, ?) on conflict do nothing",
+            first, second, at);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using EventCrm.Infrastructure;
+using Npgsql;
+using Weasel.Postgresql.Tables;
+
+namespace EventCrm.Imports;
+
+/// <summary>
+/// Uploaded files, kept in PostgreSQL in 1 MiB pieces until their import is done, so that any node (or a
+/// job after a restart) can read them, and neither storing nor reading ever holds a whole file in memory.
+/// </summary>
+public sealed class ImportFiles(NpgsqlDataSource database)
+{
+    public const int PieceBytes = 1024 * 1024;
+    private const string Pieces = $"{CrmMarten.Schema}.import_file_pieces";
+
+    public static Table Table()
+    {
+        var table = new Table(Pieces);
+        table.AddColumn<Guid>("batch_id").AsPrimaryKey();
+        table.AddColumn<int>("piece").AsPrimaryKey();
+        table.AddColumn("bytes", "bytea").NotNull();
+        return table;
+    }
+
+    /// <summary>Stores a file (at most <paramref name="maxBytes"/>); answers its size and SHA-256, or null when it is larger.</summary>
+    public async Task<(long Bytes, string Sha256)?> Store(Guid batchId, Stream content, long maxBytes, CancellationToken cancellation)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[PieceBytes];
+        long total = 0;
+        for (var piece = 0; ; piece++)
+        {
+            var filled = 0;
+            int read;
+            while (filled < buffer.Length && (read = await content.ReadAsync(buffer.AsMemory(filled), cancellation)) > 0) filled += read;
+            if (filled == 0) break;
+            total += filled;
+            if (total > maxBytes) return null;
+            hash.AppendData(buffer, 0, filled);
+            await using var insert = new NpgsqlCommand($"insert into {Pieces} (batch_id, piece, bytes) values ($1, $2, $3)", connection, transaction);
+            insert.Parameters.AddWithValue(batchId);
+            insert.Parameters.AddWithValue(piece);
+            insert.Parameters.AddWithValue(buffer.AsMemory(0, filled).ToArray());
+            await insert.ExecuteNonQueryAsync(cancellation);
+            if (filled < buffer.Length) break;
+        }
+        await transaction.CommitAsync(cancellation);
+        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>The stored file as a stream that fetches one piece at a time.</summary>
+    public Stream Open(Guid batchId) => new PieceStream(database, batchId);
+
+    public async Task Delete(Guid batchId, CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"delete from {Pieces} where batch_id = $1");
+        command.Parameters.AddWithValue(batchId);
+        await command.ExecuteNonQueryAsync(cancellation);
+    }
+
+    private sealed class PieceStream(NpgsqlDataSource database, Guid batchId) : Stream
+    {
+        private byte[] _piece = [];
+        private int _offset;
+        private int _next;
+        private bool _ended;
+
+        public long BytesRead { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellation = default)
+        {
+            if (_offset == _piece.Length)
+            {
+                if (_ended) return 0;
+                await using var command = database.CreateCommand($"select bytes from {Pieces} where batch_id = $1 and piece = $2");
+                command.Parameters.AddWithValue(batchId);
+                command.Parameters.AddWithValue(_next++);
+                if (await command.ExecuteScalarAsync(cancellation) is not byte[] piece || piece.Length == 0)
+                {
+                    _ended = true;
+                    return 0;
+                }
+                (_piece, _offset) = (piece, 0);
+            }
+            var count = Math.Min(buffer.Length, _piece.Length - _offset);
+            _piece.AsMemory(_offset, count).CopyTo(buffer);
+            _offset += count;
+            BytesRead += count;
+            return count;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellation) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellation).AsTask();
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,0 +1,225 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+
+namespace EventCrm.Imports;
+
+/// <summary>One record of the file with its values under the importer's field names.</summary>
+public sealed record SourceRow(int Row, IReadOnlyDictionary<string, string?> Values, string Fingerprint)
+{
+    public string? this[string field] => Values.GetValueOrDefault(field);
+}
+
+/// <summary>A record that could not be read at all; when <paramref name="Fatal"/>, nothing after it could be either.</summary>
+public sealed record UnreadableRow(int Row, string Reason, bool Fatal);
+
+/// <summary>The fields an import knows and the header names it recognises for each.</summary>
+public sealed class ImportFields(IReadOnlyDictionary<string, string[]> aliases, IReadOnlyList<string> requiredAnyOf)
+{
+    public static readonly ImportFields Customers = new(new Dictionary<string, string[]>
+    {
+        ["name"] = ["name", "fullname", "customername", "customer", "contactname", "contact"],
+        ["firstName"] = ["firstname", "givenname", "forename", "first"],
+        ["lastName"] = ["lastname", "surname", "familyname", "last"],
+        ["email"] = ["email", "emailaddress", "mail", "mailaddress", "emailid", "customeremail", "contactemail"],
+        ["phone"] = ["phone", "phonenumber", "telephone", "telephonenumber", "tel", "mobile", "mobilephone", "mobilenumber", "cell", "cellphone"],
+        ["birthDate"] = ["birthdate", "dateofbirth", "dob", "birthday"],
+        ["age"] = ["age"],
+        ["annualIncome"] = ["annualincome", "income", "yearlyincome", "salary"],
+        ["country"] = ["country", "countrycode", "nation"],
+        ["region"] = ["region", "state", "province", "county"],
+        ["industry"] = ["industry", "sector"],
+        ["acquisitionSource"] = ["acquisitionsource", "source", "leadsource", "channel"],
+        ["tags"] = ["tags", "tag", "labels"],
+    }, ["email"]);
+
+    public static readonly ImportFields Purchases = new(new Dictionary<string, string[]>
+    {
+        ["customerId"] = ["customerid", "customer", "clientid"],
+        ["email"] = ["email", "emailaddress", "customeremail", "mail"],
+        ["amount"] = ["amount", "total", "price", "value", "sum"],
+        ["currency"] = ["currency", "currencycode", "curr"],
+        ["product"] = ["product", "productname", "item", "itemname", "description"],
+        ["category"] = ["category", "productcategory", "group"],
+        ["purchasedAt"] = ["purchasedat", "purchasedate", "orderdate", "date", "time", "timestamp", "datetime", "purchasetime"],
+    }, ["email", "customerId"]);
+
+    public IReadOnlyCollection<string> Names => [.. aliases.Keys];
+
+    /// <summary>At least one of these columns must be there.</summary>
+    public IReadOnlyList<string> RequiredAnyOf => requiredAnyOf;
+
+    /// <summary>Header names are compared without case, spaces or punctuation: "E-mail", "email_address" and "Email Address" are one.</summary>
+    public static string Key(string header) =>
+        new([.. header.Normalize(NormalizationForm.FormKC).Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant)]);
+
+    /// <summary>The field a column is read into: an explicit mapping first, then the known names.</summary>
+    public string? FieldOf(string header, IReadOnlyDictionary<string, string> mapping)
+    {
+        var key = Key(header);
+        foreach (var (from, to) in mapping)
+            if (Key(from) == key) return aliases.ContainsKey(to) ? to : null;
+        return aliases.FirstOrDefault(a => a.Value.Contains(key)).Key;
+    }
+}
+
+/// <summary>
+/// Reads an uploaded file record by record, CSV (separator detected among <c>,</c> <c>;</c> and tab, UTF-8 with
+/// or without a byte-order mark, quoted fields with separators and line breaks) or a JSON array of objects,
+/// without holding more than one record in memory. Rows are numbered as a spreadsheet shows them: the header
+/// is row 1, the first record row 2 (for JSON, the first object is row 1).
+/// </summary>
+public sealed class ImportSource(Stream stream, string format, ImportFields fields, IReadOnlyDictionary<string, string> mapping)
+{
+    public IReadOnlyDictionary<string, string> Columns { get; private set; } = new Dictionary<string, string>();
+    public IReadOnlyList<string> Ignored { get; private set; } = [];
+
+    /// <summary>Why the file cannot be imported at all, once the header has been read; null when it can.</summary>
+    public string? Unusable { get; private set; }
+
+    public static string FormatOf(string? fileName, string? contentType) =>
+        (contentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false)
+        || (fileName?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ?? false) ? "json" : "csv";
+
+    public IAsyncEnumerable<object> Read(CancellationToken cancellation) =>
+        format == "json" ? ReadJson(cancellation) : ReadCsv(cancellation);
+
+    private void UseHeader(IEnumerable<string> headers)
+    {
+        var columns = new Dictionary<string, string>();
+        var ignored = new List<string>();
+        foreach (var header in headers)
+        {
+            if (fields.FieldOf(header, mapping) is { } field && !columns.ContainsValue(field)) columns[header] = field;
+            else ignored.Add(header);
+        }
+        Columns = columns;
+        Ignored = ignored;
+        if (!fields.RequiredAnyOf.Any(columns.ContainsValue))
+            Unusable = $"No column for {string.Join(" or ", fields.RequiredAnyOf)}. Columns found: {string.Join(", ", headers.Select(h => $"'{h}'"))}. " +
+                       "Name the column as the importer knows it, or map it with 'mapping' (header=field).";
+    }
+
+    private async IAsyncEnumerable<object> ReadCsv([EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var options = new CsvReaderOptions { MalformedData = CsvMalformedDataHandling.Throw, DetectSeparatorHint = true };
+        await using var csv = CsvReader.Create(stream, options, leaveOpen: true);
+        var headerRead = false;
+        IReadOnlyList<string> headers = [];
+        while (true)
+        {
+            bool more;
+            string? error = null;
+            try
+            {
+                more = await csv.ReadAsync(cancellation);
+            }
+            catch (CsvFormatException malformed)
+            {
+                more = false;
+                error = malformed.Message;
+            }
+            if (!headerRead && (more || error is null))
+            {
+                headerRead = true;
+                headers = csv.Headers ?? [];
+                UseHeader(headers);
+                if (Unusable is not null) yield break;
+            }
+            var row = (int)csv.RowNumber + 1;
+            if (error is not null)
+            {
+                // The record that failed is the one after the last read.
+                yield return new UnreadableRow(row + 1, $"{error} The rest of the file could not be read.", Fatal: true);
+                yield break;
+            }
+            if (!more) yield break;
+
+            if (csv.FieldCount > headers.Count)
+            {
+                yield return new UnreadableRow(row, $"The row has {csv.FieldCount} fields; the header has {headers.Count}.", Fatal: false);
+                continue;
+            }
+            var values = new Dictionary<string, string?>();
+            var raw = new StringBuilder();
+            for (var i = 0; i < csv.FieldCount; i++)
+            {
+                var value = csv.GetString(i);
+                raw.Append(value).Append('\u001f');
+                if (Columns.TryGetValue(headers[i], out var field)) values[field] = value;
+            }
+            yield return new SourceRow(row, values, Fingerprint(raw.ToString()));
+        }
+    }
+
+    private async IAsyncEnumerable<object> ReadJson([EnumeratorCancellation] CancellationToken cancellation)
+    {
+        var row = 0;
+        await using var enumerator = JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(stream, cancellationToken: cancellation)
+            .GetAsyncEnumerator(cancellation);
+        while (true)
+        {
+            JsonElement element;
+            string? error = null;
+            try
+            {
+                if (!await enumerator.MoveNextAsync()) yield break;
+                element = enumerator.Current;
+            }
+            catch (JsonException malformed)
+            {
+                element = default;
+                error = $"The JSON is malformed ({malformed.Message.Split(" Path:")[0]})";
+            }
+            row++;
+            if (error is not null)
+            {
+                if (row == 1) Unusable = $"{error}; a JSON import is an array of objects.";
+                else yield return new UnreadableRow(row, $"{error}. The rest of the file could not be read.", Fatal: true);
+                yield break;
+            }
+            if (row == 1)
+            {
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    Unusable = "A JSON import is an array of objects, one per record.";
+                    yield break;
+                }
+                UseHeader(element.EnumerateObject().Select(p => p.Name));
+                if (Unusable is not null) yield break;
+            }
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                yield return new UnreadableRow(row, "The record is not a JSON object.", Fatal: false);
+                continue;
+            }
+            var values = new Dictionary<string, string?>();
+            string? nested = null;
+            foreach (var property in element.EnumerateObject())
+            {
+                var field = Columns.GetValueOrDefault(property.Name) ?? fields.FieldOf(property.Name, mapping);
+                if (field is null) continue;
+                switch (property.Value.ValueKind)
+                {
+                    case JsonValueKind.String: values[field] = property.Value.GetString(); break;
+                    case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False: values[field] = property.Value.GetRawText(); break;
+                    case JsonValueKind.Null: values[field] = null; break;
+                    case JsonValueKind.Array when field == "tags":
+                        values[field] = string.Join(',', property.Value.EnumerateArray().Select(t => t.ToString()));
+                        break;
+                    default: nested ??= property.Name; break;
+                }
+            }
+            if (nested is not null)
+            {
+                yield return new UnreadableRow(row, $"'{nested}' holds an object or array where a single value belongs.", Fatal: false);
+                continue;
+            }
+            yield return new SourceRow(row, values, Fingerprint(element.GetRawText()));
+        }
+    }
+
+    private static string Fingerprint(string raw) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(raw)))[..32];
+}
