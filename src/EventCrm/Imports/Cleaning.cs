@@ -30,11 +30,19 @@ public sealed class Cleaning(CultureInfo culture, List<RowError> errors)
             ? string.Join(' ', text.Split(' ').Select(word =>
             {
                 var letters = word.Where(char.IsLetter).ToList();
-                return letters.All(char.IsUpper) || letters.All(char.IsLower)
-                    ? culture.TextInfo.ToTitleCase(word.ToLower(culture))
-                    : word;
+                return letters.All(char.IsUpper) || letters.All(char.IsLower) ? Capitalised(word.ToLower(culture)) : word;
             }))
             : null;
+
+    /// <summary>A capital at the start and after an apostrophe or hyphen: "o'neil" is "O'Neil", "jean-luc" is "Jean-Luc".</summary>
+    private string Capitalised(string word)
+    {
+        var letters = word.ToCharArray();
+        for (var i = 0; i < letters.Length; i++)
+            if (i == 0 || letters[i - 1] is '\'' or '-' or '’')
+                letters[i] = culture.TextInfo.ToUpper(letters[i]);
+        return new string(letters);
+    }
 
     public int? Integer(string field, string? value)
     {
