@@ -21,6 +21,10 @@ public class CustomerSearch
     /// <summary>Total spent in the house currency, at least.</summary>
     [FromQuery] public decimal? MinTotal { get; set; }
     [FromQuery] public decimal? MaxTotal { get; set; }
+    /// <summary>Churn risk (0-1) at least, as last scored by the active churn model.</summary>
+    [FromQuery] public double? MinChurnRisk { get; set; }
+    /// <summary>Segment name, as last scored by the active segments model (e.g. "young high spenders").</summary>
+    [FromQuery] public string? Segment { get; set; }
     /// <summary>name, registeredAt, totalSpent or lastPurchaseAt; '-' in front for descending.</summary>
     [FromQuery] public string? Sort { get; set; }
     [FromQuery] public int? Page { get; set; }
@@ -37,6 +41,8 @@ public static class ListCustomersEndpoint
         if (search.Sort is { } sort && !Sorts.Contains(sort.TrimStart('-')))
             errors.Add("sort", $"'sort' must be one of {string.Join(", ", Sorts)}, optionally with a leading '-'.");
         if (search.MinTotal > search.MaxTotal) errors.Add("minTotal", "'minTotal' cannot be more than 'maxTotal'.");
+        if (search.MinChurnRisk is < 0 or > 1) errors.Add("minChurnRisk", "'minChurnRisk' is a probability between 0 and 1.");
+        errors.OptionalText("segment", search.Segment, 100);
         if (!string.IsNullOrWhiteSpace(search.Country) && Demographic.NormaliseCountry(search.Country) is null)
             errors.Add("country", "'country' must be an ISO 3166 country code or an English country name.");
         return errors.OptionalText("q", search.Q, ContactDetails.MaxNameLength).ToProblem();
@@ -66,6 +72,10 @@ public static class ListCustomersEndpoint
         if (search.Status is { } status) query = query.Where(p => p.Status == status);
         if (search.MinTotal is { } min) query = query.Where(p => p.TotalSpent >= min);
         if (search.MaxTotal is { } max) query = query.Where(p => p.TotalSpent <= max);
+        if (search.MinChurnRisk is { } risk)
+            query = query.Where(p => p.MatchesSql("d.id in (select id from crm.mt_doc_customerscore where churn_risk >= ?)", risk));
+        if (!string.IsNullOrWhiteSpace(search.Segment))
+            query = query.Where(p => p.MatchesSql("d.id in (select id from crm.mt_doc_customerscore where segment_name = ?)", search.Segment.Trim()));
 
         query = (search.Sort ?? "name") switch
         {

@@ -2,6 +2,7 @@ using EventCrm.Analytics;
 using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Imports;
+using EventCrm.Models;
 using EventCrm.Sales;
 using EventCrm.Service;
 using EventCrm.Infrastructure.Idempotency;
@@ -35,15 +36,19 @@ public static class CrmMarten
         services.Configure<IdempotencyOptions>(configuration.GetSection(IdempotencyOptions.Section));
         // CLI verbs such as 'token' and 'codegen' build the host without starting it and need no database, so
         // a missing connection string is reported when the host starts, not while it is being built.
-        var connectionString = configuration.GetConnectionString("Postgres");
+        // Read from the built configuration, not while registering, so that every source counts (a test host's too).
         services.AddOptions<PostgresConnection>()
-            .Configure(options => options.ConnectionString = connectionString)
+            .Configure<IConfiguration>((options, built) => options.ConnectionString = built.GetConnectionString("Postgres"))
             .Validate(options => !string.IsNullOrWhiteSpace(options.ConnectionString), MissingConnection)
             .ValidateOnStart();
-        services.AddSingleton(sp => new NpgsqlDataSourceBuilder(
-                string.IsNullOrWhiteSpace(connectionString) ? "Host=postgres-not-configured.invalid" : connectionString)
-            .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
-            .Build());
+        services.AddSingleton(sp =>
+        {
+            // Not through the validated options: verbs that never touch the database must still build.
+            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString("Postgres");
+            return new NpgsqlDataSourceBuilder(string.IsNullOrWhiteSpace(connectionString) ? "Host=postgres-not-configured.invalid" : connectionString)
+                .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
+                .Build();
+        });
 
         services.AddMarten(options =>
             {
@@ -63,6 +68,7 @@ public static class CrmMarten
                 ServiceStorage.Configure(options);
                 AnalyticsSchema.Configure(options);
                 ImportStorage.Configure(options);
+                ModelStorage.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
@@ -76,6 +82,7 @@ public static class CrmMarten
         services.AddAuditIndexes();
         services.AddAnalyticsSchema();
         services.AddImports(configuration);
+        services.AddModels();
 
         return services;
     }

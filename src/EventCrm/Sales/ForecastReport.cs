@@ -10,13 +10,15 @@ namespace EventCrm.Sales;
 
 public record ForecastRow(string Currency, int OpenCount, decimal Pipeline, decimal Expected, int WonCount, decimal Won);
 
-public record ForecastReport(DateOnly From, DateOnly To, IReadOnlyList<ForecastRow> Currencies);
+/// <param name="WeightedBy">"stage probabilities", or the win model and version that weighed the open opportunities.</param>
+public record ForecastReport(DateOnly From, DateOnly To, IReadOnlyList<ForecastRow> Currencies, string WeightedBy = "stage probabilities");
 
 public static class ForecastReportEndpoint
 {
-    public static ProblemDetails Validate(DateOnly? from, DateOnly? to)
+    public static ProblemDetails Validate(DateOnly? from, DateOnly? to, string? weighting)
     {
         var errors = new FieldErrors();
+        if (weighting is not (null or "model" or "stages")) errors.Add("weighting", "'weighting' is model or stages.");
         if (from is null) errors.Add("from", "'from' is required (yyyy-MM-dd).");
         if (to is null) errors.Add("to", "'to' is required (yyyy-MM-dd).");
         if (from > to) errors.Add("from", "'from' must not be after 'to'.");
@@ -24,12 +26,13 @@ public static class ForecastReportEndpoint
     }
 
     [WolverineGet("/api/reports/forecast", OperationId = "GetForecast", Summary = "Expected revenue for a period",
-        Description = "Open opportunities expected to close between 'from' and 'to' (inclusive), weighted by their stage's probability, and what was already won in the period; per currency, for everyone or one 'owner'.")]
+        Description = "Open opportunities expected to close between 'from' and 'to' (inclusive), weighted by the active opportunity-win model's probability for each (or by their stage's probability when no such model is active, or with weighting=stages), and what was already won in the period; per currency, for everyone or one 'owner'.")]
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Reports")]
-    public static async Task<ForecastReport> Forecast(DateOnly? from, DateOnly? to, string? owner, NpgsqlDataSource database,
-        SalesRules rules, CancellationToken cancellation)
+    public static async Task<ForecastReport> Forecast(DateOnly? from, DateOnly? to, string? owner, string? weighting,
+        NpgsqlDataSource database, SalesRules rules, Models.WinProbabilities win, CancellationToken cancellation)
     {
+        var model = weighting == "stages" ? null : await win.ForOpen(null, cancellation);
         var start = from!.Value;
         var end = to!.Value;
         await using var command = database.CreateCommand($"""
@@ -47,7 +50,7 @@ public static class ForecastReportEndpoint
         command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrWhiteSpace(owner) ? DBNull.Value : owner.Trim(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
 
         var byCurrency = new SortedDictionary<string, ForecastRow>(StringComparer.Ordinal);
-        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
         while (await reader.ReadAsync(cancellation))
         {
             var currency = reader.GetString(0);
@@ -65,6 +68,26 @@ public static class ForecastReportEndpoint
                 }
                 : row with { WonCount = row.WonCount + count, Won = row.Won + total };
         }
-        return new ForecastReport(start, end, [.. byCurrency.Values]);
+        if (model is null) return new ForecastReport(start, end, [.. byCurrency.Values]);
+        var (version, probabilities) = model.Value;
+
+        // With a win model active, each open opportunity counts with its own probability.
+        await using var openOnes = database.CreateCommand($"""
+            select id, currency, amount from {SalesReport.Entries}
+            where is_open and expected_close_date between $1 and $2 and ($3::text is null or owner = $3)
+            """);
+        openOnes.Parameters.AddWithValue(start);
+        openOnes.Parameters.AddWithValue(end);
+        openOnes.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrWhiteSpace(owner) ? DBNull.Value : owner.Trim(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var expected = new Dictionary<string, decimal>();
+        await using (var rows = await openOnes.ExecuteReaderAsync(cancellation))
+            while (await rows.ReadAsync(cancellation))
+            {
+                var p = probabilities.TryGetValue(rows.GetGuid(0), out var known) ? (decimal)known : 0m;
+                expected[rows.GetString(1)] = expected.GetValueOrDefault(rows.GetString(1)) + rows.GetDecimal(2) * p;
+            }
+        return new ForecastReport(start, end,
+            [.. byCurrency.Values.Select(r => r with { Expected = decimal.Round(expected.GetValueOrDefault(r.Currency), 2, MidpointRounding.AwayFromZero) })],
+            $"{Models.ModelCatalog.OpportunityWin} version {version}");
     }
 }

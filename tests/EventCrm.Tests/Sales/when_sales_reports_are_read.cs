@@ -122,7 +122,7 @@ public class when_sales_reports_are_read(AppFixture app)
         var (seller, _) = await Book();
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 
-        var report = await app.Get($"/api/reports/forecast?owner={seller}&from={today:yyyy-MM-dd}&to={today.AddDays(60):yyyy-MM-dd}");
+        var report = await app.Get($"/api/reports/forecast?owner={seller}&from={today:yyyy-MM-dd}&to={today.AddDays(60):yyyy-MM-dd}&weighting=stages");
 
         // Open and closing within 60 days: A 1,000 (prospecting, 10%) and B 2,000 (proposal, 50%); E closes later.
         var eur = report.GetProperty("currencies").EnumerateArray().ShouldHaveSingleItem();

@@ -92,6 +92,7 @@ internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IConfigura
         jobs.AddOrUpdate<DuplicateScan>(DuplicateScan.JobId,
             scan => scan.Run(CancellationToken.None),
             configuration["Jobs:ScanDuplicatesCron"] ?? "40 * * * *");
+        Models.ModelStorage.Schedule(jobs, configuration);
         return Task.CompletedTask;
     }
 

@@ -26,6 +26,8 @@ public static class Policies
     public const string ServiceRead = "service:read";
     public const string ServiceWrite = "service:write";
     public const string AnalyticsRead = "analytics:read";
+    public const string ModelsRead = "models:read";
+    public const string ModelsTrain = "models:train";
     public const string Audit = "audit";
     public const string Admin = "admin";
 
@@ -38,6 +40,8 @@ public static class Policies
         [ServiceRead] = [Roles.Admin, Roles.Sales, Roles.Support, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [ServiceWrite] = [Roles.Admin, Roles.Support],
         [AnalyticsRead] = [Roles.Admin, Roles.Analyst, Roles.Marketing, Roles.Sales],
+        [ModelsRead] = [Roles.Admin, Roles.Analyst, Roles.Auditor, Roles.Marketing, Roles.Sales],
+        [ModelsTrain] = [Roles.Admin, Roles.Analyst],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
     };

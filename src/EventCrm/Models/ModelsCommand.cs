@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using JasperFx.CommandLine;
+using Marten;
+using Spectre.Console;
+
+namespace EventCrm.Models;
+
+public class ModelsInput : NetCoreInput
+{
+    [Description("train or score")]
+    public string Action { get; set; } = "train";
+
+    [Description("A model's name, or all (default)")]
+    public string Model { get; set; } = "all";
+}
+
+/// <summary>
+/// <c>models train [name|all]</c> trains in this process, as the scheduled job would, and prints each version's
+/// metrics and verdict; <c>models score</c> rewrites the customers' scores.
+/// </summary>
+[Description("Train the models now, or score the customers", Name = "models")]
+public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
+{
+    public override async Task<bool> Execute(ModelsInput input)
+    {
+        using var host = input.BuildHost();
+        var services = host.Services;
+        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+
+        if (input.Action == "score")
+        {
+            var watch = Stopwatch.StartNew();
+            await services.GetRequiredService<ScoreCustomers>().Run(CancellationToken.None);
+            AnsiConsole.MarkupLineInterpolated($"Scored the customers in {watch.Elapsed.TotalSeconds:F1} s.");
+            return true;
+        }
+        if (input.Action != "train")
+        {
+            AnsiConsole.MarkupLine("[red]Say train or score.[/]");
+            return false;
+        }
+
+        string[] models = input.Model == "all" ? ModelCatalog.Names : [input.Model];
+        if (models.FirstOrDefault(m => !ModelCatalog.Names.Contains(m)) is { } unknown)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]No model '{unknown}'. Models: {string.Join(", ", ModelCatalog.Names)}.[/]");
+            return false;
+        }
+        var table = new Table().AddColumns("model", "version", "rows", "seconds", "metrics (baseline)", "verdict");
+        var ok = true;
+        foreach (var model in models)
+        {
+            var runId = ModelStreams.Run(model, Guid.NewGuid().ToString());
+            var card = await services.GetRequiredService<TrainModel>().Train(model, runId, null, Environment.UserName, null, CancellationToken.None);
+            var run = card.Runs.Single(r => r.RunId == runId);
+            if (run.Status == RunStatus.Failed)
+            {
+                table.AddRow(model, "-", "-", "-", "-", Markup.Escape($"failed: {run.Outcome}"));
+                ok = false;
+                continue;
+            }
+            var version = card.Versions.Single(v => v.RunId == runId);
+            var metrics = string.Join(", ", version.Metrics.Select(m => version.Baseline.TryGetValue(m.Key, out var b) ? $"{m.Key} {m.Value:0.###} ({b:0.###})" : $"{m.Key} {m.Value:0.###}"));
+            table.AddRow(model, version.Version.ToString(), version.Rows.ToString("N0"), version.Seconds.ToString("F1"), Markup.Escape(metrics),
+                Markup.Escape((version.Activated ? "activated: " : "rejected: ") + version.Decision));
+            ok &= version.Activated;
+        }
+        AnsiConsole.Write(table);
+        return ok;
+    }
+}

@@ -1,0 +1,116 @@
+using EventCrm.Infrastructure;
+using EventCrm.Sales;
+using Microsoft.ML.Data;
+using Npgsql;
+
+namespace EventCrm.Models;
+
+/// <summary>An opportunity as the win model sees it, as of its close (or now, while open).</summary>
+public sealed class OpportunityFeatures
+{
+    [NoColumn] public Guid OpportunityId { get; set; }
+    [NoColumn] public bool IsOpen { get; set; }
+    [NoColumn] public decimal RawAmount { get; set; }
+    [NoColumn] public string Currency { get; set; } = "";
+
+    public float Amount { get; set; }
+    public float DaysProspecting { get; set; }
+    public float DaysQualification { get; set; }
+    public float DaysProposal { get; set; }
+    public float DaysNegotiation { get; set; }
+    public float Activities { get; set; }
+    public float Calls { get; set; }
+    public float Meetings { get; set; }
+    public float CustomerIncome { get; set; }
+    public float CustomerAge { get; set; }
+    public float CustomerPurchases { get; set; }
+    public float CustomerSpend { get; set; }
+    public string Source { get; set; } = "";
+    public bool Won { get; set; }
+
+    public static readonly string[] Numeric =
+        [nameof(Amount), nameof(DaysProspecting), nameof(DaysQualification), nameof(DaysProposal), nameof(DaysNegotiation),
+         nameof(Activities), nameof(Calls), nameof(Meetings), nameof(CustomerIncome), nameof(CustomerAge), nameof(CustomerPurchases), nameof(CustomerSpend)];
+
+    public static readonly string[] Categorical = [nameof(Source)];
+}
+
+/// <summary>
+/// Opportunities with the time they spent in each stage (from the pipeline's stored stage periods), the
+/// activities logged on them before they closed, and their customer as of the day they were opened.
+/// </summary>
+public sealed class OpportunityFeatureReader(NpgsqlDataSource database, CustomerHistories histories)
+{
+    private const string Entries = $"{CrmMarten.Schema}.mt_doc_salespipelineentry";
+    private const string Activities = $"{CrmMarten.Schema}.mt_doc_activityview";
+
+    /// <summary>Closed opportunities (to learn from) or open ones (to score), or the one given.</summary>
+    public async Task<List<OpportunityFeatures>> Read(bool open, Guid? only, DateTimeOffset now, CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            with e as (
+                select id, data, coalesce((data ->> 'closedAt')::timestamptz, $3) as until
+                from {Entries}
+                where (data ->> 'isOpen')::boolean = $1 and ($2::uuid is null or id = $2)),
+            a as (
+                select (data ->> 'regardingId')::uuid as opportunity, (data ->> 'occurredAt')::timestamptz as at, data ->> 'kind' as kind
+                from {Activities}
+                where data ->> 'regardingType' = 'Opportunity')
+            select e.id, (e.data ->> 'customerId')::uuid, (e.data ->> 'amount')::numeric, e.data ->> 'currency', e.data ->> 'source',
+                   (e.data ->> 'openedAt')::timestamptz, (e.data ->> 'closedAt')::timestamptz, e.data ->> 'outcome', e.data -> 'periods',
+                   count(a.opportunity), count(a.opportunity) filter (where a.kind = 'Call'), count(a.opportunity) filter (where a.kind = 'Meeting')
+            from e left join a on a.opportunity = e.id and a.at <= e.until
+            group by e.id, e.data
+            """);
+        command.Parameters.AddWithValue(open);
+        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = only });
+        command.Parameters.AddWithValue(now);
+
+        var raw = new List<(Guid Id, Guid Customer, decimal Amount, string Currency, string Source, DateTimeOffset Opened, DateTimeOffset? Closed,
+            string? Outcome, List<PipelinePeriod> Periods, long Activities, long Calls, long Meetings)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation))
+                raw.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetDecimal(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7),
+                    System.Text.Json.JsonSerializer.Deserialize<List<PipelinePeriod>>(reader.GetString(8), Json)!,
+                    reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11)));
+
+        var customers = only is null || raw.Count == 0
+            ? await histories.Load(null, cancellation)
+            : await histories.Load(raw[0].Customer, cancellation);
+        return [.. raw.Select(o =>
+        {
+            var until = o.Closed ?? now;
+            float Days(OpportunityStage stage) => (float)o.Periods.Where(p => p.Stage == stage)
+                .Sum(p => ((p.To ?? until) - p.From).TotalDays);
+            var customer = customers.TryGetValue(o.Customer, out var history) ? CustomerFeatures.Of(history, o.Opened) : null;
+            return new OpportunityFeatures
+            {
+                OpportunityId = o.Id,
+                IsOpen = o.Closed is null,
+                RawAmount = o.Amount,
+                Currency = o.Currency,
+                Amount = (float)Math.Log(1 + (double)o.Amount),
+                DaysProspecting = Days(OpportunityStage.Prospecting),
+                DaysQualification = Days(OpportunityStage.Qualification),
+                DaysProposal = Days(OpportunityStage.Proposal),
+                DaysNegotiation = Days(OpportunityStage.Negotiation),
+                Activities = o.Activities,
+                Calls = o.Calls,
+                Meetings = o.Meetings,
+                CustomerIncome = customer?.Income ?? float.NaN,
+                CustomerAge = customer?.Age ?? float.NaN,
+                CustomerPurchases = customer?.Frequency ?? 0,
+                CustomerSpend = customer?.Monetary ?? 0,
+                Source = o.Source,
+                Won = o.Outcome == nameof(OpportunityStage.Won),
+            };
+        })];
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using EventCrm.Models;
+using Hangfire;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace EventCrm.Tests.Models;
+
+[Collection(AppCollection.Name)]
+public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOutputHelper output) : IClassFixture<ModelsFixture>
+{
+    private static double Metric(JsonElement version, string name, string part = "metrics") => version.GetProperty(part).GetProperty(name).GetDouble();
+
+    [Fact]
+    public async Task churn_beats_its_base_rate()
+    {
+        var active = (await models.Active(ModelCatalog.Churn)).GetProperty("active");
+
+        output.WriteLine($"churn: AUC {Metric(active, "auc"):0.###}, log-loss {Metric(active, "logLoss"):0.###} (base rate {Metric(active, "logLoss", "baseline"):0.###}), rows {active.GetProperty("rows").GetInt32()}");
+        Metric(active, "auc").ShouldBeGreaterThan(0.6);
+        Metric(active, "logLoss").ShouldBeLessThan(Metric(active, "logLoss", "baseline"));
+        Metric(active, "accuracy").ShouldBeGreaterThanOrEqualTo(Metric(active, "accuracy", "baseline"));
+        active.GetProperty("explanation").GetProperty("weights").TryGetProperty("RecencyDays", out _).ShouldBeTrue();
+        active.GetProperty("dataCutoff").GetDateTimeOffset().ShouldBe(DateTimeOffset.UtcNow.AddDays(-180), TimeSpan.FromMinutes(10));
+    }
+
+    [Fact]
+    public async Task the_win_model_beats_its_base_rate_and_weighs_the_forecast()
+    {
+        var card = await models.Active(ModelCatalog.OpportunityWin);
+        var active = card.GetProperty("active");
+        output.WriteLine($"opportunity-win: AUC {Metric(active, "auc"):0.###}, log-loss {Metric(active, "logLoss"):0.###} (base rate {Metric(active, "logLoss", "baseline"):0.###}), rows {active.GetProperty("rows").GetInt32()}");
+        Metric(active, "auc").ShouldBeGreaterThan(0.6);
+        Metric(active, "logLoss").ShouldBeLessThan(Metric(active, "logLoss", "baseline"));
+
+        var version = active.GetProperty("version").GetInt32();
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var forecast = await models.Get($"/api/reports/forecast?from={today:yyyy-MM-dd}&to={today.AddDays(365):yyyy-MM-dd}");
+        forecast.GetProperty("weightedBy").GetString().ShouldBe($"opportunity-win version {version}");
+
+        var database = models.Host.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var command = database.CreateCommand("select id from crm.mt_doc_salespipelineentry where (data ->> 'isOpen')::boolean limit 1");
+        var open = (Guid)(await command.ExecuteScalarAsync())!;
+        var probability = await models.Get($"/api/opportunities/{open}/win-probability");
+        probability.GetProperty("prediction").GetProperty("model").GetString().ShouldBe(ModelCatalog.OpportunityWin);
+        probability.GetProperty("prediction").GetProperty("version").GetInt32().ShouldBe(version);
+        probability.GetProperty("prediction").GetProperty("value").GetDouble().ShouldBeInRange(0, 1);
+    }
+
+    [Fact]
+    public async Task a_deliberately_worse_model_is_rejected_and_the_active_one_stays()
+    {
+        var before = (await models.Active(ModelCatalog.Churn)).GetProperty("active").GetProperty("version").GetInt32();
+
+        var run = await models.Train(ModelCatalog.Churn, ["Country"]);
+
+        run.GetProperty("status").GetString().ShouldBe("rejected", run.GetRawText());
+        run.GetProperty("outcome").GetString()!.ShouldMatch("clearly worse|baseline|chance");
+        var card = await models.Get($"/api/models/{ModelCatalog.Churn}");
+        card.GetProperty("active").GetProperty("version").GetInt32().ShouldBe(before);
+        var rejected = card.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetInt32() == run.GetProperty("version").GetInt32());
+        rejected.GetProperty("activated").GetBoolean().ShouldBeFalse();
+        rejected.GetProperty("features").EnumerateArray().Select(f => f.GetString()).ShouldBe(["Country"]);
+    }
+
+    [Fact]
+    public async Task the_recurring_jobs_are_registered_with_their_schedules()
+    {
+        using var connection = models.Host.Services.GetRequiredService<JobStorage>().GetConnection();
+
+        var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id, j => j.Cron);
+
+        jobs[ModelStorage.JobId(ModelCatalog.Churn)].ShouldBe(ModelsFixture.ChurnSchedule);
+        foreach (var model in ModelCatalog.Names.Except([ModelCatalog.Churn]))
+            jobs[ModelStorage.JobId(model)].ShouldBe(ModelStorage.DefaultSchedules[model]);
+    }
+
+    [Fact]
+    public async Task a_scheduled_run_goes_through_hangfire_to_an_activated_version()
+    {
+        var before = (await models.Get($"/api/models/{ModelCatalog.Segments}")).GetProperty("versions").GetArrayLength();
+
+        var jobId = models.Host.Services.GetRequiredService<IRecurringJobManagerV2>().TriggerJob(ModelStorage.JobId(ModelCatalog.Segments));
+
+        var run = await models.RunOf(ModelCatalog.Segments, r => r.GetProperty("jobId").GetString() == jobId);
+        run.GetProperty("status").GetString().ShouldBe("activated", run.GetRawText());
+        run.GetProperty("requestedBy").GetString().ShouldBe("scheduler");
+        var card = await models.Get($"/api/models/{ModelCatalog.Segments}");
+        card.GetProperty("versions").GetArrayLength().ShouldBe(before + 1);
+        card.GetProperty("active").GetProperty("version").GetInt32().ShouldBe(run.GetProperty("version").GetInt32());
+        var segments = card.GetProperty("active").GetProperty("explanation").GetProperty("segments").EnumerateArray().ToList();
+        segments.Count.ShouldBe(4);
+        segments.Select(s => s.GetProperty("name").GetString()).Distinct().Count().ShouldBe(4);
+        segments.Sum(s => s.GetProperty("customers").GetInt32()).ShouldBe(card.GetProperty("active").GetProperty("rows").GetInt32());
+        output.WriteLine(string.Join("; ", segments.Select(s => $"{s.GetProperty("name").GetString()} ({s.GetProperty("customers").GetInt32()})")));
+    }
+
+    [Fact]
+    public async Task scores_and_predictions_name_the_model_version_that_made_them()
+    {
+        var churn = (await models.Active(ModelCatalog.Churn)).GetProperty("active").GetProperty("version").GetInt32();
+        await models.Active(ModelCatalog.HighValue);
+        await models.Host.Services.GetRequiredService<ScoreCustomers>().Run(CancellationToken.None);
+
+        var risky = await models.Get("/api/customers?minChurnRisk=0.5&pageSize=5");
+        risky.GetProperty("total").GetInt64().ShouldBeGreaterThan(0);
+        var customer = risky.GetProperty("items")[0].GetProperty("id").GetGuid();
+        var predictions = (await models.Get($"/api/customers/{customer}/predictions")).GetProperty("predictions").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("model").GetString()!);
+        predictions[ModelCatalog.Churn].GetProperty("version").GetInt32().ShouldBe(churn);
+        predictions[ModelCatalog.Churn].GetProperty("value").GetDouble().ShouldBeGreaterThanOrEqualTo(0.45);
+        predictions.ShouldContainKey(ModelCatalog.HighValue);
+
+        var database = models.Host.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var command = database.CreateCommand(
+            "select count(*), count(*) filter (where (data ->> 'churnVersion')::int = $1) from crm.mt_doc_customerscore");
+        command.Parameters.AddWithValue(churn);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        reader.GetInt64(0).ShouldBeGreaterThan(500);
+        reader.GetInt64(1).ShouldBe(reader.GetInt64(0));
+        var card = await models.Get($"/api/models/{ModelCatalog.Churn}");
+        card.GetProperty("lastScoredVersion").GetInt32().ShouldBe(churn);
+    }
+
+    [Fact]
+    public async Task a_retried_run_makes_no_second_version()
+    {
+        var trainer = models.Host.Services.GetRequiredService<TrainModel>();
+        var runId = ModelStreams.Run(ModelCatalog.PurchaseAmount, Guid.NewGuid().ToString());
+
+        var first = await trainer.Train(ModelCatalog.PurchaseAmount, runId, null, "retry-test", "job-1", CancellationToken.None);
+        var again = await trainer.Train(ModelCatalog.PurchaseAmount, runId, null, "retry-test", "job-1", CancellationToken.None);
+
+        again.Versions.Count.ShouldBe(first.Versions.Count);
+        again.Versions.Count(v => v.RunId == runId).ShouldBe(1);
+        var version = again.Versions.Single(v => v.RunId == runId);
+        output.WriteLine($"purchase-amount: R² {version.Metrics["rSquared"]:0.###}, RMSE {version.Metrics["rmse"]:0.##} (mean predictor {version.Baseline["rmse"]:0.##})");
+        version.Explanation.Intercept.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task high_value_is_explained_by_feature_importance()
+    {
+        var active = (await models.Active(ModelCatalog.HighValue)).GetProperty("active");
+
+        output.WriteLine($"high-value: AUC {Metric(active, "auc"):0.###} (base rate logloss {Metric(active, "logLoss", "baseline"):0.###})");
+        var importance = active.GetProperty("explanation").GetProperty("importance").EnumerateObject().ToList();
+        importance.Sum(i => i.Value.GetDouble()).ShouldBe(1, 0.001);
+        Metric(active, "auc").ShouldBeGreaterThan(0.6);
+    }
+}
