@@ -37,7 +37,7 @@ public sealed class PurchaseAmountModel(CustomerHistories histories) : IModelDef
             .Append(ml.Regression.Trainers.Sdca(new SdcaRegressionTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = 1e-3f, L1Regularization = 0,
-                MaximumNumberOfIterations = 100, ConvergenceTolerance = 1e-4f, NumberOfThreads = 1,
+                MaximumNumberOfIterations = 50, ConvergenceTolerance = 1e-3f, NumberOfThreads = 1,
             }));
         var model = pipeline.Fit(train);
         var metrics = Learning.Regression(ml.Regression.Evaluate(model.Transform(test)));
