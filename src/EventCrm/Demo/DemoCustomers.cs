@@ -1,3 +1,4 @@
+using static EventCrm.Demo.DemoDraws;
 using Bogus;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
@@ -112,7 +113,7 @@ public static class DemoCustomers
         var id = NewId(random);
         var events = new List<(object, DateTimeOffset)>();
         Customer customer = null!;
-        var clock = new ManualClock();
+        var clock = new DemoClock();
 
         void Record(IEnumerable<object> produced, DateTimeOffset at)
         {
@@ -127,12 +128,6 @@ public static class DemoCustomers
                 else customer.Play(e);
                 events.Add((e, at));
             }
-        }
-
-        void Check(Microsoft.AspNetCore.Mvc.ProblemDetails problem, object command)
-        {
-            if (problem != Problems.None)
-                throw new InvalidOperationException($"Demo data produced an invalid {command.GetType().Name}: {problem.Detail} {System.Text.Json.JsonSerializer.Serialize(command)}");
         }
 
         // Who they are: age peaks in the 30s and 40s; income rises to middle age and varies a lot.
@@ -266,15 +261,6 @@ public static class DemoCustomers
         return ContactDetails.NormalisePhone(candidate, region);
     }
 
-    private static Guid NewId(Random random)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        random.NextBytes(bytes);
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40); // version 4
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 4122 variant
-        return new Guid(bytes);
-    }
-
     private static string Slug(string text)
     {
         var ascii = new string(text.Normalize(System.Text.NormalizationForm.FormD)
@@ -293,18 +279,9 @@ public static class DemoCustomers
         return items[^1];
     }
 
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
     /// <summary>The store keeps microseconds; demo times are whole seconds so that they read back exactly.</summary>
     private static DateTimeOffset WholeSeconds(DateTimeOffset time) =>
         new(time.Ticks - time.Ticks % TimeSpan.TicksPerSecond, time.Offset);
 
     private static double Exponential(Random random, double ratePerDay) => -Math.Log(1 - random.NextDouble()) / ratePerDay;
-
-    private sealed class ManualClock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 }

@@ -1,3 +1,4 @@
+using static EventCrm.Demo.DemoDraws;
 using System.Security.Claims;
 using Bogus;
 using EventCrm.Customers;
@@ -50,7 +51,7 @@ public static class DemoSales
     {
         var owner = customer.Owner ?? $"sales{1 + random.Next(8)}";
         var user = User(owner);
-        var clock = new Clock { Now = opensAt };
+        var clock = new DemoClock { Now = opensAt };
         var id = NewId(random);
         var streams = new List<DemoStream>();
 
@@ -178,7 +179,7 @@ public static class DemoSales
     private static DemoStream Lead(Random random, string name, string email, string? phone, string source,
         DateTimeOffset capturedAt, CustomerRules rules)
     {
-        var clock = new Clock { Now = capturedAt };
+        var clock = new DemoClock { Now = capturedAt };
         var user = User("sales1");
         var capture = new CaptureLead(name, email, phone, null, source);
         Check(CaptureLeadEndpoint.Validate(capture, rules), capture);
@@ -201,7 +202,7 @@ public static class DemoSales
         var last = faker.Name.LastName();
         var capturedAt = near.RegisteredAt.AddDays(random.Next(0, 200));
         if (capturedAt >= until) capturedAt = until.AddDays(-1);
-        var clock = new Clock { Now = capturedAt };
+        var clock = new DemoClock { Now = capturedAt };
         var capture = new CaptureLead($"{first} {last}", $"lead.{index}.{random.Next(1000)}@prospects.example.com", null,
             faker.Company.CompanyName(), random.NextDouble() < 0.5 ? "web form" : "trade fair");
         Check(CaptureLeadEndpoint.Validate(capture, rules), capture);
@@ -237,7 +238,7 @@ public static class DemoSales
     private static DemoStream Activity(Random random, LogActivity command, RegardingSubject regarding, ClaimsPrincipal user,
         DateTimeOffset at)
     {
-        var clock = new Clock { Now = at };
+        var clock = new DemoClock { Now = at };
         Check(LogActivityEndpoint.Validate(command, regarding, user, clock), command);
         var (_, start) = LogActivityEndpoint.Decide(command, regarding, user, clock);
         return new DemoStream(NewId(random), typeof(Activity), [(start.Events.Single(), at)]);
@@ -255,40 +256,5 @@ public static class DemoSales
         }
     }
 
-    private static ClaimsPrincipal User(string name) =>
-        new(new ClaimsIdentity([new Claim("name", name), new Claim("role", Roles.Sales)], "demo", "name", "role"));
-
-    private static void Check(ProblemDetails problem, object command)
-    {
-        if (problem != Problems.None)
-            throw new InvalidOperationException(
-                $"Demo data produced an invalid {command.GetType().Name}: {problem.Title} {problem.Detail} {System.Text.Json.JsonSerializer.Serialize(command)}");
-    }
-
-    private static Guid NewId(Random random)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        random.NextBytes(bytes);
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes);
-    }
-
-    private static int Poisson(Random random, double mean)
-    {
-        var limit = Math.Exp(-mean);
-        var product = random.NextDouble();
-        var count = 0;
-        while (product > limit) { product *= random.NextDouble(); count++; }
-        return count;
-    }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
+    private static ClaimsPrincipal User(string name) => DemoDraws.User(name, Roles.Sales);
 }

@@ -1,3 +1,4 @@
+using static EventCrm.Demo.DemoDraws;
 using System.Security.Claims;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
@@ -55,7 +56,7 @@ public static class DemoService
     private static DemoStream Ticket(Random random, DemoCustomerFacts customer, TicketKind kind, DateTimeOffset openedAt,
         DateTimeOffset until, ServiceRules rules, bool unhappy)
     {
-        var clock = new Clock { Now = openedAt };
+        var clock = new DemoClock { Now = openedAt };
         var agent = User($"support{1 + random.Next(5)}");
         var priorityRoll = random.NextDouble();
         var priority = kind == TicketKind.Complaint && unhappy
@@ -174,40 +175,5 @@ public static class DemoService
         return new DemoStream(id, typeof(Ticket), events);
     }
 
-    private static ClaimsPrincipal User(string name) =>
-        new(new ClaimsIdentity([new Claim("name", name), new Claim("role", Roles.Support)], "demo", "name", "role"));
-
-    private static void Check(ProblemDetails problem, object command)
-    {
-        if (problem != Problems.None)
-            throw new InvalidOperationException(
-                $"Demo data produced an invalid {command.GetType().Name}: {problem.Title} {problem.Detail}");
-    }
-
-    private static Guid NewId(Random random)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        random.NextBytes(bytes);
-        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
-        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes);
-    }
-
-    private static int Poisson(Random random, double mean)
-    {
-        var limit = Math.Exp(-mean);
-        var product = random.NextDouble();
-        var count = 0;
-        while (product > limit) { product *= random.NextDouble(); count++; }
-        return count;
-    }
-
-    private static double Normal(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; }
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
+    private static ClaimsPrincipal User(string name) => DemoDraws.User(name, Roles.Support);
 }
