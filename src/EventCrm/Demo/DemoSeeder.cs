@@ -36,28 +36,9 @@ public static class DemoSeeder
         for (var start = 0; start < customers; start += Chunk)
         {
             var end = Math.Min(customers, start + Chunk);
-            var generated = new DemoStream[end - start][];
-            Parallel.For(start, end, i => generated[i - start] = DemoCustomers.Generate(i, seed, until, rules).ToArray());
-
-            var actions = new List<StreamAction>();
-            foreach (var stream in generated.SelectMany(s => s))
-            {
-                var action = StreamAction.Start(((DocumentStore)store).Events, stream.Id, [.. stream.Events.Select(e => e.Event)]);
-                action.AggregateType = stream.AggregateType;
-                for (var n = 0; n < action.Events.Count; n++)
-                {
-                    var e = action.Events[n];
-                    e.Timestamp = stream.Events[n].At;
-                    e.UserName = DemoCustomers.User;
-                    e.CorrelationId = $"seed-{seed}";
-                    e.CausationId = $"seed-{seed}-{start / Chunk}";
-                    e.SetHeader(CommandMetadata.SourceHeader, "seed:demo");
-                }
-                actions.Add(action);
-                streams++;
-                events += action.Events.Count;
-            }
-
+            var actions = Streams(store, rules, start, end, seed, until);
+            streams += actions.Count;
+            events += actions.Sum(a => a.Events.Count);
             await store.BulkInsertEventsAsync(actions, batchSize: 20_000, cancellation);
             progress?.Report(("appending events", (double)end / customers));
         }
@@ -73,5 +54,34 @@ public static class DemoSeeder
         progress?.Report(("rebuilding read models", 1));
 
         return new SeedResult(customers, streams, events, appending.Elapsed, rebuilding.Elapsed);
+    }
+
+    /// <summary>
+    /// The streams of demo customers <paramref name="from"/> to <paramref name="to"/> (exclusive) with their
+    /// metadata, ready for a bulk append: the same customers for the same seed and day, whatever the chunking.
+    /// </summary>
+    public static List<StreamAction> Streams(IDocumentStore store, CustomerRules rules, int from, int to, int seed,
+        DateTimeOffset until)
+    {
+        var generated = new DemoStream[to - from][];
+        Parallel.For(from, to, i => generated[i - from] = DemoCustomers.Generate(i, seed, until, rules).ToArray());
+
+        var actions = new List<StreamAction>();
+        foreach (var stream in generated.SelectMany(s => s))
+        {
+            var action = StreamAction.Start(((DocumentStore)store).Events, stream.Id, [.. stream.Events.Select(e => e.Event)]);
+            action.AggregateType = stream.AggregateType;
+            for (var n = 0; n < action.Events.Count; n++)
+            {
+                var e = action.Events[n];
+                e.Timestamp = stream.Events[n].At;
+                e.UserName = DemoCustomers.User;
+                e.CorrelationId = $"seed-{seed}";
+                e.CausationId = $"seed-{seed}-{from / Chunk}";
+                e.SetHeader(CommandMetadata.SourceHeader, "seed:demo");
+            }
+            actions.Add(action);
+        }
+        return actions;
     }
 }

@@ -12,6 +12,17 @@ public class ModelsInput : NetCoreInput
 
     [Description("A model's name, or all (default)")]
     public string Model { get; set; } = "all";
+
+    [Description("Also write what was trained, and the process's peak memory, to this JSON file")]
+    [FlagAlias("report")]
+    public string? ReportFlag { get; set; }
+}
+
+/// <summary>What <c>models train --report</c> writes: for scripts and the benchmarks.</summary>
+public sealed record TrainingReport(IReadOnlyList<TrainingReport.Run> Runs, long PeakMemoryBytes)
+{
+    public sealed record Run(string Model, int? Version, int Rows, double Seconds, bool Activated, string Outcome,
+        IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double> Baseline);
 }
 
 /// <summary>
@@ -48,6 +59,7 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
         }
         var table = new Table().AddColumns("model", "version", "rows", "seconds", "metrics (baseline)", "verdict");
         var ok = true;
+        var report = new List<TrainingReport.Run>();
         foreach (var model in models)
         {
             var runId = ModelStreams.Run(model, Guid.NewGuid().ToString());
@@ -56,6 +68,7 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
             if (run.Status == RunStatus.Failed)
             {
                 table.AddRow(model, "-", "-", "-", "-", Markup.Escape($"failed: {run.Outcome}"));
+                report.Add(new(model, null, 0, 0, false, $"failed: {run.Outcome}", new Dictionary<string, double>(), new Dictionary<string, double>()));
                 ok = false;
                 continue;
             }
@@ -63,9 +76,15 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
             var metrics = string.Join(", ", version.Metrics.Select(m => version.Baseline.TryGetValue(m.Key, out var b) ? $"{m.Key} {m.Value:0.###} ({b:0.###})" : $"{m.Key} {m.Value:0.###}"));
             table.AddRow(model, version.Version.ToString(), version.Rows.ToString("N0"), version.Seconds.ToString("F1"), Markup.Escape(metrics),
                 Markup.Escape((version.Activated ? "activated: " : "rejected: ") + version.Decision));
+            report.Add(new(model, version.Version, version.Rows, version.Seconds, version.Activated, version.Decision ?? "", version.Metrics, version.Baseline));
             ok &= version.Activated;
         }
         AnsiConsole.Write(table);
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        AnsiConsole.MarkupLineInterpolated($"Peak memory of this process: {peak / 1_048_576} MB.");
+        if (input.ReportFlag is { } file)
+            await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(new TrainingReport(report, peak),
+                new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
         return ok;
     }
 }

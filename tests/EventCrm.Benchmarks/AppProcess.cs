@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using EventCrm.Infrastructure.Security;
+
+namespace EventCrm.Benchmarks;
+
+/// <summary>
+/// The application as it is deployed: the built <c>EventCrm.dll</c> (<c>CRM_BENCH_APP</c>) in a process of its
+/// own, serving HTTP through Kestrel on a loopback port, in the Production environment with its settings as
+/// shipped (a JSON log line per request included; this process drains and drops the output).
+/// </summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    /// <summary>The key both this process and the application sign and check development tokens with.</summary>
+    public const string SigningKey = "benchmarks-only-signing-key-0123456789abcdef";
+
+    private readonly Process _process;
+
+    private AppProcess(Process process, Uri address) => (_process, Address) = (process, address);
+
+    public Uri Address { get; }
+
+    public static string AppDll =>
+        Environment.GetEnvironmentVariable("CRM_BENCH_APP") is { Length: > 0 } path && File.Exists(path)
+            ? path
+            : throw new InvalidOperationException("Set CRM_BENCH_APP to the built EventCrm.dll (build/crm bench does).");
+
+    public static async Task<AppProcess> Start(string connectionString)
+    {
+        var address = new Uri($"http://127.0.0.1:{FreePort()}");
+        var process = Launch(["--urls", address.ToString()], connectionString);
+        var app = new AppProcess(process, address);
+        using var client = new HttpClient { BaseAddress = address };
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The application exited with code {process.ExitCode} while starting.");
+            try
+            {
+                if ((await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return app;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(200);
+        }
+        await app.DisposeAsync();
+        throw new TimeoutException("The application was not ready within two minutes.");
+    }
+
+    /// <summary>Runs one of the application's shell verbs to its end; answers the exit code.</summary>
+    public static async Task<int> RunVerb(string[] arguments, string connectionString)
+    {
+        using var process = Launch(arguments, connectionString);
+        await process.WaitForExitAsync();
+        return process.ExitCode;
+    }
+
+    /// <summary>A client with as many connections as there are workers, carrying a token with the role.</summary>
+    public HttpClient Client(int connections, string role)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = Address,
+        };
+        var token = DevelopmentTokens.Mint(new AuthOptions { SigningKey = SigningKey }, "bench", [role], DateTimeOffset.UtcNow);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private static Process Launch(string[] arguments, string connectionString)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(AppDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(AppDll);
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Postgres"] = connectionString;
+        start.Environment["Auth__SigningKey"] = SigningKey;
+        start.Environment["Jobs__RunServer"] = "false";
+        var process = Process.Start(start)!;
+        // Drained and dropped: a full pipe would stall the application.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}

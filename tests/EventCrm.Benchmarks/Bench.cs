@@ -1,0 +1,52 @@
+using EventCrm.Benchmarks.Scenarios;
+using Spectre.Console;
+
+namespace EventCrm.Benchmarks;
+
+// build/crm bench [scenario ...] [--quick]: starts the benchmarks' PostgreSQL and builds the application, then
+// runs this with CRM_BENCH_SERVER (a connection to that server's postgres database, for a role that may
+// create databases) and CRM_BENCH_APP (the built EventCrm.dll).
+public static class Bench
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var docs = args.SkipWhile(a => a != "--docs").Skip(1).FirstOrDefault();
+        var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
+        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output).ToList();
+        if (named.FirstOrDefault(n => !Plan.Scenarios.Contains(n)) is { } unknown)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]No scenario '{unknown}'. Scenarios: {string.Join(", ", Plan.Scenarios)}.[/]");
+            return 2;
+        }
+        var scenarios = named.Count > 0 ? named : [.. Plan.Scenarios];
+        var plan = quick ? Plan.QuickRun : Plan.Full;
+        if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
+
+        var server = new BenchServer(Environment.GetEnvironmentVariable("CRM_BENCH_SERVER") is { Length: > 0 } s
+            ? s
+            : throw new InvalidOperationException("Set CRM_BENCH_SERVER (build/crm bench does)."));
+        var report = new Report(plan);
+        AnsiConsole.MarkupLineInterpolated($"[bold]EventCrm benchmarks[/] ({(quick ? "quick" : "full")}): {string.Join(", ", scenarios)}");
+
+        foreach (var scenario in scenarios)
+        {
+            var started = DateTime.UtcNow;
+            AnsiConsole.MarkupLineInterpolated($"[blue]==>[/] {scenario}");
+            switch (scenario)
+            {
+                case "commands": report.Add(await Commands.Sweep(server, plan)); break;
+                case "queries": report.Add(await Queries.Run(server, plan)); break;
+                case "bulk": report.Add(await BulkLoad.Run(server, plan)); break;
+                case "rebuild": report.Add(await Rebuild.Run(server, plan)); break;
+                case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
+                case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
+            }
+            AnsiConsole.MarkupLineInterpolated($"[grey]{scenario} took {(DateTime.UtcNow - started).TotalSeconds:0} s[/]");
+        }
+
+        // Only a full run of every scenario rewrites the summary in the docs; a quick or partial run writes its JSON only.
+        await report.Write(output, quick || named.Count > 0 ? null : docs);
+        return 0;
+    }
+}

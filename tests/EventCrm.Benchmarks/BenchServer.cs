@@ -1,0 +1,72 @@
+using EventCrm.Demo;
+using Npgsql;
+using Spectre.Console;
+
+namespace EventCrm.Benchmarks;
+
+/// <summary>
+/// The benchmarks' own PostgreSQL (started by <c>build/crm bench</c> with production durability). Seeded
+/// databases are kept as templates (<c>bench_seed_N</c>) and reused by later runs; every measurement works on
+/// a fresh copy of one (<c>CREATE DATABASE … TEMPLATE</c>), so no scenario sees another's writes.
+/// </summary>
+public sealed class BenchServer(string serverConnection)
+{
+    public const string WorkDatabase = "bench_work";
+
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(serverConnection) { Database = database }.ConnectionString;
+
+    /// <summary>A database of demo customers, seeded once and kept for later runs.</summary>
+    public async Task<string> Template(int customers)
+    {
+        var name = $"bench_seed_{customers}";
+        var marker = $"{customers} demo customers, seed {Plan.Seed}";
+        if (await Scalar<string?>($"select shobj_description(oid, 'pg_database') from pg_database where datname = '{name}'") == marker)
+            return name;
+
+        await Execute($"drop database if exists {name} with (force)");
+        await Execute($"create database {name}");
+        AnsiConsole.MarkupLineInterpolated($"[grey]seeding {customers:N0} demo customers into {name} (once; later runs reuse it)[/]");
+        await using (var app = await InProcessApp.Start(ConnectionString(name)))
+        {
+            await DemoSeeder.Seed(app.Store, app.Rules, customers, Plan.Seed,
+                new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, CancellationToken.None);
+        }
+        NpgsqlConnection.ClearAllPools();
+        await Execute($"comment on database {name} is '{marker}'");
+        return name;
+    }
+
+    /// <summary>A fresh copy of a template (or an empty database) to measure on.</summary>
+    public async Task<string> Work(string? template = null)
+    {
+        NpgsqlConnection.ClearAllPools();
+        await Execute($"drop database if exists {WorkDatabase} with (force)");
+        await Execute(template is null ? $"create database {WorkDatabase}" : $"create database {WorkDatabase} template {template} strategy file_copy");
+        return ConnectionString(WorkDatabase);
+    }
+
+    private async Task Execute(string sql)
+    {
+        await using var connection = new NpgsqlConnection(serverConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<T> Scalar<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(serverConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync() is T value ? value : default!;
+    }
+
+    public static async Task<long> Count(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace EventCrm.Benchmarks;
+
+/// <summary>What one closed-loop run measured.</summary>
+public sealed record LoadResult(int Concurrency, long Operations, long Errors, double PerSecond, double P50, double P95, double P99)
+{
+    /// <summary>The median of repeated runs, figure by figure.</summary>
+    public static LoadResult Median(IReadOnlyList<LoadResult> runs) => new(
+        runs[0].Concurrency,
+        (long)Middle(runs.Select(r => (double)r.Operations)),
+        (long)Middle(runs.Select(r => (double)r.Errors)),
+        Middle(runs.Select(r => r.PerSecond)),
+        Middle(runs.Select(r => r.P50)),
+        Middle(runs.Select(r => r.P95)),
+        Middle(runs.Select(r => r.P99)));
+
+    private static double Middle(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
+
+/// <summary>
+/// A closed loop: a fixed number of workers, each sending its next operation as soon as the last one answered,
+/// for a fixed time after a warm-up. Latency is each operation's own, in milliseconds.
+/// </summary>
+public static class ClosedLoop
+{
+    /// <summary>
+    /// Runs <paramref name="concurrency"/> workers. <paramref name="worker"/> makes each worker's operation
+    /// (given the worker's number); an operation answers false, or throws, when it failed.
+    /// </summary>
+    public static async Task<LoadResult> Run(int concurrency, TimeSpan warmup, TimeSpan duration,
+        Func<int, Func<Task<bool>>> worker)
+    {
+        var operations = Enumerable.Range(0, concurrency).Select(worker).ToArray();
+        var latencies = new List<double>[concurrency];
+        var errors = new long[concurrency];
+        var measuring = false;
+        var stop = false;
+
+        var tasks = Enumerable.Range(0, concurrency).Select(n => Task.Run(async () =>
+        {
+            var mine = latencies[n] = new List<double>(4096);
+            while (!Volatile.Read(ref stop))
+            {
+                var started = Stopwatch.GetTimestamp();
+                bool ok;
+                try { ok = await operations[n](); }
+                catch (Exception) { ok = false; }
+                if (!Volatile.Read(ref measuring)) continue;
+                mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                if (!ok) errors[n]++;
+            }
+        })).ToArray();
+
+        await Task.Delay(warmup);
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref measuring, true);
+        await Task.Delay(duration);
+        Volatile.Write(ref measuring, false);
+        var elapsed = clock.Elapsed;
+        Volatile.Write(ref stop, true);
+        await Task.WhenAll(tasks);
+
+        var all = latencies.SelectMany(l => l).Order().ToArray();
+        double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
+        return new LoadResult(concurrency, all.Length, errors.Sum(), all.Length / elapsed.TotalSeconds,
+            Percentile(0.50), Percentile(0.95), Percentile(0.99));
+    }
+}

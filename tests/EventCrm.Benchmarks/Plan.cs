@@ -1,0 +1,57 @@
+namespace EventCrm.Benchmarks;
+
+/// <summary>
+/// What a run measures and how hard: the full plan for figures worth quoting, the quick one (about a minute)
+/// so that CI proves the harness still works. Sizes are in demo customers; the generator writes about 28
+/// events per customer, so 350, 3,500 and 35,000 customers are about 10k, 100k and 1M events.
+/// </summary>
+public sealed record Plan(
+    bool Quick,
+    int[] Concurrency,
+    TimeSpan Warmup,
+    TimeSpan Duration,
+    int Repeats,
+    int CommandsCustomers,
+    int[] QueryConcurrency,
+    int QueriesCustomers,
+    int BulkCustomers,
+    int[] ScalingCustomers,
+    int ScalingConcurrency,
+    int[] ModelCustomers,
+    bool ModelsOnePerProcess)
+{
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models"];
+
+    public static Plan Full { get; } = new(
+        Quick: false,
+        Concurrency: [1, 8, 32, 64],
+        Warmup: TimeSpan.FromSeconds(2),
+        Duration: TimeSpan.FromSeconds(10),
+        Repeats: 3,
+        CommandsCustomers: 3_500,
+        QueryConcurrency: [8, 32],
+        QueriesCustomers: 100_000,
+        BulkCustomers: 10_000,
+        ScalingCustomers: [350, 3_500, 35_000],
+        ScalingConcurrency: 32,
+        ModelCustomers: [10_000, 100_000],
+        ModelsOnePerProcess: true);
+
+    public static Plan QuickRun { get; } = new(
+        Quick: true,
+        Concurrency: [1, 8],
+        Warmup: TimeSpan.FromSeconds(0.5),
+        Duration: TimeSpan.FromSeconds(2),
+        Repeats: 1,
+        CommandsCustomers: 1_000,
+        QueryConcurrency: [8],
+        QueriesCustomers: 1_000,
+        BulkCustomers: 1_000,
+        ScalingCustomers: [],
+        ScalingConcurrency: 8,
+        ModelCustomers: [1_000],
+        ModelsOnePerProcess: false);
+
+    /// <summary>The demo seed of every template database: the same customers in every run.</summary>
+    public const int Seed = 42;
+}

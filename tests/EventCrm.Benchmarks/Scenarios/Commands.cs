@@ -1,0 +1,211 @@
+using System.Net.Http.Json;
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Http;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCrm.Benchmarks.Scenarios;
+
+/// <summary>
+/// Commands: each worker registers a customer, records a purchase on it (with an idempotency key) and changes
+/// its e-mail, then starts again with a new customer; the same three events three ways, at each concurrency:
+/// over HTTP through the whole application, as Marten appends in this process (the store, its inline
+/// projections, no HTTP, no validation, no outbox), and as the physical baseline: one single-row INSERT of the
+/// event's JSON per transaction into a plain table with the same keys.
+/// </summary>
+public static class Commands
+{
+    public const string Mix = "register a customer, record a purchase, change the e-mail: one third each";
+
+    public static async Task<Section> Sweep(BenchServer server, Plan plan)
+    {
+        var connection = await server.Work(await server.Template(plan.CommandsCustomers));
+        var events = await BenchServer.Count(connection, "select count(*) from crm.mt_events");
+        var rows = new List<object[]>();
+        await using (var http = await AppProcess.Start(connection))
+        await using (var app = await InProcessApp.Start(connection))
+        await using (var raw = await RawTable.Create(connection, app.Rules))
+        {
+            foreach (var concurrency in plan.Concurrency)
+            {
+                var baseline = await Repeat(plan, concurrency, raw.Worker);
+                var marten = await Repeat(plan, concurrency, MartenWorker(app));
+                var api = await Repeat(plan, concurrency, HttpWorker(http, concurrency));
+                foreach (var (path, result) in new[] { ("raw INSERT", baseline), ("Marten append", marten), ("HTTP command", api) })
+                    rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.P50, result.P95, result.P99, result.Errors]);
+            }
+        }
+        return new Section("commands", "Commands: HTTP, Marten and the raw-insert baseline",
+            ["clients", "path", "ops/s", "× raw", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
+            $"{Mix}. Closed loop, one client process on the same machine as the application and PostgreSQL " +
+            $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency.");
+    }
+
+    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task<bool>>> worker)
+    {
+        var runs = new List<LoadResult>();
+        for (var i = 0; i < plan.Repeats; i++) runs.Add(await ClosedLoop.Run(concurrency, plan.Warmup, plan.Duration, worker));
+        return LoadResult.Median(runs);
+    }
+
+    /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>
+    public static Func<int, Func<Task<bool>>> HttpWorker(AppProcess app, int concurrency)
+    {
+        var client = app.Client(concurrency, "sales");
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        return worker =>
+        {
+            var step = 0;
+            var n = 0;
+            Guid customer = default;
+            var version = 0;
+            return async () =>
+            {
+                HttpResponseMessage response;
+                switch (step)
+                {
+                    case 0:
+                        n++;
+                        response = await client.PostAsJsonAsync("/api/customers", Events.Command(run, worker, n));
+                        if (!response.IsSuccessStatusCode) return false;
+                        var registered = (await response.Content.ReadFromJsonAsync<CustomerRegisteredResponse>())!;
+                        (customer, version) = (registered.Id, registered.Version);
+                        break;
+                    case 1:
+                        using (var request = new HttpRequestMessage(HttpMethod.Post, $"/api/customers/{customer}/purchases"))
+                        {
+                            request.Headers.Add("Idempotency-Key", $"{run}-{worker}-{n}");
+                            request.Content = JsonContent.Create(new { version, amount = 49.90m, currency = "EUR", product = "Trail Shoes", category = "Shoes" });
+                            response = await client.SendAsync(request);
+                        }
+                        if (!response.IsSuccessStatusCode) return false;
+                        version = (await response.Content.ReadFromJsonAsync<PurchaseRecordedResponse>())!.Version;
+                        break;
+                    default:
+                        response = await client.PostAsJsonAsync($"/api/customers/{customer}/contact-details",
+                            new { version, email = $"{run}-{worker}-{n}@moved.example.com" });
+                        if (!response.IsSuccessStatusCode) return false;
+                        version = (await response.Content.ReadFromJsonAsync<VersionResponse>())!.Version;
+                        break;
+                }
+                step = (step + 1) % 3;
+                return true;
+            };
+        };
+    }
+
+    /// <summary>The same three events appended with Marten: a session and SaveChanges per command.</summary>
+    public static Func<int, Func<Task<bool>>> MartenWorker(InProcessApp app)
+    {
+        var store = app.Store;
+        var rules = app.Rules;
+        var run = Guid.NewGuid().ToString("N")[..8];
+        return worker =>
+        {
+            var step = 0;
+            var n = 0;
+            var customer = Guid.Empty;
+            return async () =>
+            {
+                await using var session = store.LightweightSession();
+                var now = DateTimeOffset.UtcNow;
+                switch (step)
+                {
+                    case 0:
+                        n++;
+                        customer = Guid.CreateVersion7();
+                        session.Events.StartStream<Customer>(customer, Events.Registered(rules, run, worker, n));
+                        break;
+                    case 1:
+                        session.Events.Append(customer, 2, Events.Purchase(now));
+                        break;
+                    default:
+                        session.Events.Append(customer, 3, Events.Moved(run, worker, n, now));
+                        break;
+                }
+                await session.SaveChangesAsync();
+                step = (step + 1) % 3;
+                return true;
+            };
+        };
+    }
+
+    /// <summary>The events the mix appends, whichever way it appends them.</summary>
+    public static class Events
+    {
+        /// <summary>Through the endpoint's own pure handler, so that it is the event the API would append.</summary>
+        public static CustomerRegistered Registered(CustomerRules rules, string run, int worker, int n) =>
+            (CustomerRegistered)RegisterCustomerEndpoint.Post(Command(run, worker, n), rules, TimeProvider.System).Item2.Events.Single();
+
+        public static RegisterCustomer Command(string run, int worker, int n) =>
+            new($"Bench Customer {worker}-{n}", $"{run}-{worker}-{n}@bench.example.com", Age: 20 + n % 50,
+                AnnualIncome: 30_000 + n % 70 * 1_000, Country: "DE", AcquisitionSource: "web");
+
+        public static PurchaseRecorded Purchase(DateTimeOffset now) =>
+            new(Guid.CreateVersion7(), 49.90m, "EUR", "Trail Shoes", "Shoes", now);
+
+        public static ContactDetailsChanged Moved(string run, int worker, int n, DateTimeOffset now) =>
+            new($"{run}-{worker}-{n}@moved.example.com", null, now);
+    }
+
+    /// <summary>
+    /// The physical baseline: a plain table keyed like the event store (a sequence, and stream and version
+    /// unique), one INSERT of one event's JSON per transaction, through Npgsql with a pool as large as the
+    /// concurrency.
+    /// </summary>
+    public sealed class RawTable : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _database;
+        private readonly CustomerRules _rules;
+        private readonly string _run = Guid.NewGuid().ToString("N")[..8];
+
+        private RawTable(NpgsqlDataSource database, CustomerRules rules) => (_database, _rules) = (database, rules);
+
+        public static async Task<RawTable> Create(string connectionString, CustomerRules rules)
+        {
+            var database = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 128 }.ConnectionString).Build();
+            await using var command = database.CreateCommand("""
+                create schema if not exists bench;
+                drop table if exists bench.raw_events;
+                create table bench.raw_events (
+                    seq_id bigserial primary key, stream_id uuid not null, version int not null,
+                    type text not null, data jsonb not null, timestamp timestamptz not null default now(),
+                    unique (stream_id, version));
+                """);
+            await command.ExecuteNonQueryAsync();
+            return new RawTable(database, rules);
+        }
+
+        public Func<Task<bool>> Worker(int worker)
+        {
+            var step = 0;
+            var n = 0;
+            var stream = Guid.Empty;
+            return async () =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                object e = step switch
+                {
+                    0 => Events.Registered(_rules, _run, worker, ++n),
+                    1 => Events.Purchase(now),
+                    _ => Events.Moved(_run, worker, n, now),
+                };
+                if (step == 0) stream = Guid.CreateVersion7();
+                await using var command = _database.CreateCommand("insert into bench.raw_events (stream_id, version, type, data) values ($1, $2, $3, $4)");
+                command.Parameters.Add(new NpgsqlParameter { Value = stream });
+                command.Parameters.Add(new NpgsqlParameter { Value = step + 1 });
+                command.Parameters.Add(new NpgsqlParameter { Value = e.GetType().Name });
+                command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Json.JsonSerializer.Serialize(e, e.GetType(), Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
+                await command.ExecuteNonQueryAsync();
+                step = (step + 1) % 3;
+                return true;
+            };
+        }
+
+        private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+        public async ValueTask DisposeAsync() => await _database.DisposeAsync();
+    }
+}

@@ -1,0 +1,50 @@
+using Npgsql;
+
+namespace EventCrm.Benchmarks.Scenarios;
+
+/// <summary>
+/// Reads at size: a customer's profile by id (random among all customers) and a filtered page of the customer
+/// list (customers in Germany, sorted by name, a random one of the first 20 pages of 25), each under load.
+/// </summary>
+public static class Queries
+{
+    public static async Task<Section> Run(BenchServer server, Plan plan)
+    {
+        var connection = server.ConnectionString(await server.Template(plan.QueriesCustomers));
+        var ids = await CustomerIds(connection);
+        var rows = new List<object[]>();
+        await using (var app = await AppProcess.Start(connection))
+        {
+            foreach (var concurrency in plan.QueryConcurrency)
+            {
+                using var client = app.Client(concurrency, "sales");
+                var profile = await Commands.Repeat(plan, concurrency, worker =>
+                {
+                    var random = new Random(worker);
+                    return async () => (await client.GetAsync($"/api/customers/{ids[random.Next(ids.Length)]}")).IsSuccessStatusCode;
+                });
+                var list = await Commands.Repeat(plan, concurrency, worker =>
+                {
+                    var random = new Random(worker);
+                    return async () => (await client.GetAsync($"/api/customers?country=DE&page={1 + random.Next(20)}&pageSize=25")).IsSuccessStatusCode;
+                });
+                rows.Add([concurrency, "profile by id", profile.PerSecond, profile.P50, profile.P95, profile.P99, profile.Errors]);
+                rows.Add([concurrency, "list page (country=DE)", list.PerSecond, list.P50, list.P95, list.P99, list.Errors]);
+            }
+        }
+        return new Section("queries", $"Queries at {ids.Length:N0} customers",
+            ["clients", "query", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
+            "GET over HTTP with a sales token, closed loop, same machine; the profile is one document by id, the list a " +
+            "filtered, counted and sorted page.");
+    }
+
+    private static async Task<Guid[]> CustomerIds(string connectionString)
+    {
+        await using var database = NpgsqlDataSource.Create(connectionString);
+        await using var command = database.CreateCommand("select id from crm.mt_doc_customerprofile");
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<Guid>();
+        while (await reader.ReadAsync()) ids.Add(reader.GetGuid(0));
+        return [.. ids];
+    }
+}

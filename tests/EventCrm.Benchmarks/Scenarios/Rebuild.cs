@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using EventCrm.Infrastructure.Projections;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace EventCrm.Benchmarks.Scenarios;
+
+/// <summary>
+/// Rebuilding every projection from the events (what the admin endpoint and the CLI verb do), against the
+/// physical baseline: one sequential read of the whole events table in order, every event's JSON read as text.
+/// </summary>
+public static class Rebuild
+{
+    public static readonly string[] Columns = ["customers", "events", "rebuild s", "rebuild events/s", "raw read s", "raw read events/s", "× raw read"];
+
+    public const string Note =
+        "A rebuild runs each projection in turn over the event types it uses (the store's events in all), on a copy " +
+        "of the seeded database; events/s divides the store's events by the whole rebuild's time.";
+
+    private static readonly Dictionary<int, object[]> Measured = [];
+
+    public static async Task<Section> Run(BenchServer server, Plan plan)
+    {
+        var customers = plan.Quick ? plan.CommandsCustomers : plan.ScalingCustomers.Max();
+        return new Section("rebuild", "Projection rebuild", Columns, [await At(server, customers)], Note);
+    }
+
+    /// <summary>One row of figures at a size; measured once per run whoever asks.</summary>
+    public static async Task<object[]> At(BenchServer server, int customers)
+    {
+        if (Measured.TryGetValue(customers, out var row)) return row;
+        var connection = await server.Work(await server.Template(customers));
+        var events = await BenchServer.Count(connection, "select count(*) from crm.mt_events");
+        TimeSpan rebuild;
+        await using (var app = await InProcessApp.Start(connection))
+        {
+            var store = app.Store;
+            var watch = Stopwatch.StartNew();
+            await app.Services.GetRequiredService<RebuildProjections>().Run([.. RebuildProjections.Names(store)], CancellationToken.None);
+            rebuild = watch.Elapsed;
+        }
+        var read = await SequentialRead(connection);
+        return Measured[customers] = [customers, events, rebuild.TotalSeconds, events / rebuild.TotalSeconds,
+            read.TotalSeconds, events / read.TotalSeconds, read / rebuild];
+    }
+
+    private static async Task<TimeSpan> SequentialRead(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var watch = Stopwatch.StartNew();
+        await using var command = new NpgsqlCommand("select seq_id, stream_id, version, type, data from crm.mt_events order by seq_id", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        long length = 0;
+        while (await reader.ReadAsync()) length += reader.GetString(4).Length;
+        GC.KeepAlive(length);
+        return watch.Elapsed;
+    }
+}
