@@ -4,8 +4,8 @@ using Spectre.Console;
 namespace EventCrm.Benchmarks;
 
 // build/crm bench [scenario ...] [--quick]: starts the benchmarks' PostgreSQL and builds the application, then
-// runs this with CRM_BENCH_SERVER (a connection to that server's postgres database, for a role that may
-// create databases) and CRM_BENCH_APP (the built EventCrm.dll).
+// runs this with CRM_BENCH_ADMIN (a superuser's connection to that server), CRM_BENCH_SERVER (the application
+// role's) and CRM_BENCH_APP (the built EventCrm.dll).
 public static class Bench
 {
     public static async Task<int> Main(string[] args)
@@ -13,7 +13,8 @@ public static class Bench
         var quick = args.Contains("--quick");
         var docs = args.SkipWhile(a => a != "--docs").Skip(1).FirstOrDefault();
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
-        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output).ToList();
+        var seconds = args.SkipWhile(a => a != "--duration").Skip(1).FirstOrDefault();
+        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds).ToList();
         if (named.FirstOrDefault(n => !Plan.Scenarios.Contains(n)) is { } unknown)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]No scenario '{unknown}'. Scenarios: {string.Join(", ", Plan.Scenarios)}.[/]");
@@ -21,11 +22,14 @@ public static class Bench
         }
         var scenarios = named.Count > 0 ? named : [.. Plan.Scenarios];
         var plan = quick ? Plan.QuickRun : Plan.Full;
+        // A longer measurement, e.g. to attach a profiler to the application meanwhile (docs/benchmarks.md).
+        if (seconds is not null) plan = plan with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) };
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
 
-        var server = new BenchServer(Environment.GetEnvironmentVariable("CRM_BENCH_SERVER") is { Length: > 0 } s
-            ? s
-            : throw new InvalidOperationException("Set CRM_BENCH_SERVER (build/crm bench does)."));
+        static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"Set {name} (build/crm bench does).");
+        var server = new BenchServer(Required("CRM_BENCH_ADMIN"), Required("CRM_BENCH_SERVER"));
         var report = new Report(plan);
         AnsiConsole.MarkupLineInterpolated($"[bold]EventCrm benchmarks[/] ({(quick ? "quick" : "full")}): {string.Join(", ", scenarios)}");
 
@@ -46,7 +50,7 @@ public static class Bench
         }
 
         // Only a full run of every scenario rewrites the summary in the docs; a quick or partial run writes its JSON only.
-        await report.Write(output, quick || named.Count > 0 ? null : docs);
+        await report.Write(output, quick || named.Count > 0 || seconds is not null ? null : docs);
         return 0;
     }
 }

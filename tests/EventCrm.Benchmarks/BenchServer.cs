@@ -9,12 +9,17 @@ namespace EventCrm.Benchmarks;
 /// databases are kept as templates (<c>bench_seed_N</c>) and reused by later runs; every measurement works on
 /// a fresh copy of one (<c>CREATE DATABASE … TEMPLATE</c>), so no scenario sees another's writes.
 /// </summary>
-public sealed class BenchServer(string serverConnection)
+/// <param name="administrator">A superuser's connection to the server's <c>postgres</c> database: creates and
+/// drops the databases (a forced drop may have to end the server's own processes, such as autovacuum's).</param>
+/// <param name="application">The application role's connection to the same server; databases are its own.</param>
+public sealed class BenchServer(string administrator, string application)
 {
     public const string WorkDatabase = "bench_work";
 
+    private readonly string _owner = new NpgsqlConnectionStringBuilder(application).Username!;
+
     public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder(serverConnection) { Database = database }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(application) { Database = database }.ConnectionString;
 
     /// <summary>A database of demo customers, seeded once and kept for later runs.</summary>
     public async Task<string> Template(int customers)
@@ -25,7 +30,7 @@ public sealed class BenchServer(string serverConnection)
             return name;
 
         await Execute($"drop database if exists {name} with (force)");
-        await Execute($"create database {name}");
+        await Execute($"create database {name} owner {_owner}");
         AnsiConsole.MarkupLineInterpolated($"[grey]seeding {customers:N0} demo customers into {name} (once; later runs reuse it)[/]");
         await using (var app = await InProcessApp.Start(ConnectionString(name)))
         {
@@ -42,13 +47,15 @@ public sealed class BenchServer(string serverConnection)
     {
         NpgsqlConnection.ClearAllPools();
         await Execute($"drop database if exists {WorkDatabase} with (force)");
-        await Execute(template is null ? $"create database {WorkDatabase}" : $"create database {WorkDatabase} template {template} strategy file_copy");
+        await Execute(template is null
+            ? $"create database {WorkDatabase} owner {_owner}"
+            : $"create database {WorkDatabase} owner {_owner} template {template} strategy file_copy");
         return ConnectionString(WorkDatabase);
     }
 
     private async Task Execute(string sql)
     {
-        await using var connection = new NpgsqlConnection(serverConnection);
+        await using var connection = new NpgsqlConnection(administrator);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
@@ -56,7 +63,7 @@ public sealed class BenchServer(string serverConnection)
 
     private async Task<T> Scalar<T>(string sql)
     {
-        await using var connection = new NpgsqlConnection(serverConnection);
+        await using var connection = new NpgsqlConnection(administrator);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync() is T value ? value : default!;

@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace EventCrm.Benchmarks;
 
 /// <summary>What one closed-loop run measured.</summary>
-public sealed record LoadResult(int Concurrency, long Operations, long Errors, double PerSecond, double P50, double P95, double P99)
+public sealed record LoadResult(int Concurrency, long Operations, long Errors, double PerSecond, double P50, double P95, double P99,
+    string? FirstError = null)
 {
     /// <summary>The median of repeated runs, figure by figure.</summary>
     public static LoadResult Median(IReadOnlyList<LoadResult> runs) => new(
@@ -13,7 +14,8 @@ public sealed record LoadResult(int Concurrency, long Operations, long Errors, d
         Middle(runs.Select(r => r.PerSecond)),
         Middle(runs.Select(r => r.P50)),
         Middle(runs.Select(r => r.P95)),
-        Middle(runs.Select(r => r.P99)));
+        Middle(runs.Select(r => r.P99)),
+        runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
 
     private static double Middle(IEnumerable<double> values)
     {
@@ -30,14 +32,16 @@ public static class ClosedLoop
 {
     /// <summary>
     /// Runs <paramref name="concurrency"/> workers. <paramref name="worker"/> makes each worker's operation
-    /// (given the worker's number); an operation answers false, or throws, when it failed.
+    /// (given the worker's number); an operation throws when it failed. More than 1 % of failed operations is
+    /// a broken benchmark, not a figure: the run throws with the first failure.
     /// </summary>
     public static async Task<LoadResult> Run(int concurrency, TimeSpan warmup, TimeSpan duration,
-        Func<int, Func<Task<bool>>> worker)
+        Func<int, Func<Task>> worker)
     {
         var operations = Enumerable.Range(0, concurrency).Select(worker).ToArray();
         var latencies = new List<double>[concurrency];
         var errors = new long[concurrency];
+        string? firstError = null;
         var measuring = false;
         var stop = false;
 
@@ -47,9 +51,13 @@ public static class ClosedLoop
             while (!Volatile.Read(ref stop))
             {
                 var started = Stopwatch.GetTimestamp();
-                bool ok;
-                try { ok = await operations[n](); }
-                catch (Exception) { ok = false; }
+                var ok = true;
+                try { await operations[n](); }
+                catch (Exception e)
+                {
+                    ok = false;
+                    Interlocked.CompareExchange(ref firstError, e.Message, null);
+                }
                 if (!Volatile.Read(ref measuring)) continue;
                 mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 if (!ok) errors[n]++;
@@ -67,7 +75,10 @@ public static class ClosedLoop
 
         var all = latencies.SelectMany(l => l).Order().ToArray();
         double Percentile(double p) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)Math.Ceiling(p * all.Length) - 1)];
-        return new LoadResult(concurrency, all.Length, errors.Sum(), all.Length / elapsed.TotalSeconds,
-            Percentile(0.50), Percentile(0.95), Percentile(0.99));
+        var failed = errors.Sum();
+        if (failed > all.Length / 100)
+            throw new InvalidOperationException($"{failed:N0} of {all.Length:N0} operations failed at {concurrency} clients; the first: {firstError}");
+        return new LoadResult(concurrency, all.Length, failed, all.Length / elapsed.TotalSeconds,
+            Percentile(0.50), Percentile(0.95), Percentile(0.99), firstError);
     }
 }

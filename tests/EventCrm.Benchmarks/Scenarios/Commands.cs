@@ -42,7 +42,7 @@ public static class Commands
             $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency.");
     }
 
-    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task<bool>>> worker)
+    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task>> worker)
     {
         var runs = new List<LoadResult>();
         for (var i = 0; i < plan.Repeats; i++) runs.Add(await ClosedLoop.Run(concurrency, plan.Warmup, plan.Duration, worker));
@@ -50,13 +50,13 @@ public static class Commands
     }
 
     /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>
-    public static Func<int, Func<Task<bool>>> HttpWorker(AppProcess app, int concurrency)
+    public static Func<int, Func<Task>> HttpWorker(AppProcess app, int concurrency)
     {
         var client = app.Client(concurrency, "sales");
-        var run = Guid.NewGuid().ToString("N")[..8];
-
         return worker =>
         {
+            // New e-mail addresses for every run, repeats included: they are unique among customers.
+            var run = Guid.NewGuid().ToString("N")[..8];
             var step = 0;
             var n = 0;
             Guid customer = default;
@@ -69,7 +69,7 @@ public static class Commands
                     case 0:
                         n++;
                         response = await client.PostAsJsonAsync("/api/customers", Events.Command(run, worker, n));
-                        if (!response.IsSuccessStatusCode) return false;
+                        await Succeeded(response);
                         var registered = (await response.Content.ReadFromJsonAsync<CustomerRegisteredResponse>())!;
                         (customer, version) = (registered.Id, registered.Version);
                         break;
@@ -80,30 +80,36 @@ public static class Commands
                             request.Content = JsonContent.Create(new { version, amount = 49.90m, currency = "EUR", product = "Trail Shoes", category = "Shoes" });
                             response = await client.SendAsync(request);
                         }
-                        if (!response.IsSuccessStatusCode) return false;
+                        await Succeeded(response);
                         version = (await response.Content.ReadFromJsonAsync<PurchaseRecordedResponse>())!.Version;
                         break;
                     default:
                         response = await client.PostAsJsonAsync($"/api/customers/{customer}/contact-details",
                             new { version, email = $"{run}-{worker}-{n}@moved.example.com" });
-                        if (!response.IsSuccessStatusCode) return false;
+                        await Succeeded(response);
                         version = (await response.Content.ReadFromJsonAsync<VersionResponse>())!.Version;
                         break;
                 }
                 step = (step + 1) % 3;
-                return true;
             };
         };
     }
 
+    /// <summary>Throws with the status and the problem the application answered when it refused.</summary>
+    public static async Task Succeeded(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     /// <summary>The same three events appended with Marten: a session and SaveChanges per command.</summary>
-    public static Func<int, Func<Task<bool>>> MartenWorker(InProcessApp app)
+    public static Func<int, Func<Task>> MartenWorker(InProcessApp app)
     {
         var store = app.Store;
         var rules = app.Rules;
-        var run = Guid.NewGuid().ToString("N")[..8];
         return worker =>
         {
+            var run = Guid.NewGuid().ToString("N")[..8];
             var step = 0;
             var n = 0;
             var customer = Guid.Empty;
@@ -127,7 +133,6 @@ public static class Commands
                 }
                 await session.SaveChangesAsync();
                 step = (step + 1) % 3;
-                return true;
             };
         };
     }
@@ -178,7 +183,7 @@ public static class Commands
             return new RawTable(database, rules);
         }
 
-        public Func<Task<bool>> Worker(int worker)
+        public Func<Task> Worker(int worker)
         {
             var step = 0;
             var n = 0;
@@ -200,7 +205,6 @@ public static class Commands
                 command.Parameters.Add(new NpgsqlParameter { Value = System.Text.Json.JsonSerializer.Serialize(e, e.GetType(), Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
                 await command.ExecuteNonQueryAsync();
                 step = (step + 1) % 3;
-                return true;
             };
         }
 
