@@ -14,7 +14,7 @@ public record RevenueBreakdown(string By, string Currency, DateOnly From, DateOn
 
 /// <summary>
 /// Revenue in a period split by the product category or by who bought (the customer's country, region,
-/// industry or acquisition source), largest first, each with its share of the total.
+/// industry, acquisition source or segment), largest first, each with its share of the total.
 /// </summary>
 public static class RevenueBreakdownEndpoint
 {
@@ -25,6 +25,7 @@ public static class RevenueBreakdownEndpoint
         ["region"] = "c.region",
         ["industry"] = "c.industry",
         ["source"] = "c.acquisition_source",
+        ["segment"] = CustomerFacts.Segment("p.customer_id"),
     };
 
     public static ProblemDetails Validate(string? by, string? chart, string? currency, [AsParameters] PeriodFilter period,
@@ -35,8 +36,8 @@ public static class RevenueBreakdownEndpoint
         return errors.CheckChart(chart).ToProblem();
     }
 
-    [WolverineGet("/api/analytics/revenue/breakdown", OperationId = "RevenueBreakdown", Summary = "Revenue by category, country, region, industry or source",
-        Description = "by=category|country|region|industry|source; from/to, currency and customer filters as for the monthly revenue. JSON, CSV, or a bar (chart=bar) or pie (chart=pie) chart as PNG or SVG.")]
+    [WolverineGet("/api/analytics/revenue/breakdown", OperationId = "RevenueBreakdown", Summary = "Revenue by category, country, region, industry, source or segment",
+        Description = "by=category|country|region|industry|source|segment (as last scored by the segments model); from/to, currency and customer filters as for the monthly revenue. JSON, CSV, or a bar (chart=bar) or pie (chart=pie) chart as PNG or SVG.")]
     [Authorize(Policy = Policies.AnalyticsRead)]
     [Tags("Analytics")]
     [ProducesResponseType(typeof(RevenueBreakdown), 200, "application/json", "text/csv", "image/png", "image/svg+xml")]

@@ -151,4 +151,31 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
         importance.Sum(i => i.Value.GetDouble()).ShouldBe(1, 0.001);
         Metric(active, "auc").ShouldBeGreaterThan(0.6);
     }
+
+    [Fact]
+    public async Task analysts_break_customers_and_revenue_down_by_segment()
+    {
+        await models.Active(ModelCatalog.Segments);
+        await models.Host.Services.GetRequiredService<ScoreCustomers>().Run(CancellationToken.None);
+        var card = await models.Get($"/api/models/{ModelCatalog.Segments}");
+        var scored = card.GetProperty("lastScoredVersion").GetInt32();
+        var names = card.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetInt32() == scored)
+            .GetProperty("explanation").GetProperty("segments").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToHashSet();
+
+        var everyone = (await models.Get("/api/analytics/customers/describe?fields=totalSpent"))
+            .GetProperty("groups")[0].GetProperty("fields").GetProperty("totalSpent").GetProperty("count").GetInt64();
+        var groups = (await models.Get("/api/analytics/customers/describe?fields=totalSpent&groupBy=segment")).GetProperty("groups")
+            .EnumerateArray().ToDictionary(g => g.GetProperty("group").GetString() ?? "(none)",
+                g => g.GetProperty("fields").GetProperty("totalSpent").GetProperty("count").GetInt64());
+        output.WriteLine(string.Join("; ", groups.Select(g => $"{g.Key}: {g.Value}")));
+        groups.Keys.Where(k => k != "(none)").ShouldBeSubsetOf(names.Select(n => n!));
+        groups.Keys.Count(k => k != "(none)").ShouldBe(names.Count);
+        groups.Values.Sum().ShouldBe(everyone);
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var revenue = await models.Get($"/api/analytics/revenue/breakdown?by=segment&from={today.AddYears(-1):yyyy-MM-dd}&to={today:yyyy-MM-dd}");
+        var rows = revenue.GetProperty("rows").EnumerateArray().ToList();
+        rows.Where(r => r.GetProperty("key").GetString() is not null).Select(r => r.GetProperty("key").GetString()!).ShouldBeSubsetOf(names.Select(n => n!));
+        rows.Sum(r => r.GetProperty("revenue").GetDecimal()).ShouldBe(revenue.GetProperty("total").GetDecimal());
+    }
 }
