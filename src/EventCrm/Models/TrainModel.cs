@@ -34,58 +34,67 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
         var definition = catalog.Find(model) ?? throw new ArgumentException($"No model '{model}'.", nameof(model));
         var streamId = ModelStreams.Of(model);
 
-        // Held for the whole run on its own connection: a second run of the same model waits here.
+        // Held for the whole run on its own connection: a second run of the same model waits here. A session's
+        // lock outlives the connection's return to the pool, so it is released explicitly, whatever happens.
         await using var lockConnection = await database.OpenConnectionAsync(cancellation);
         await using (var take = new NpgsqlCommand("select pg_advisory_lock(hashtext($1))", lockConnection))
         {
             take.Parameters.AddWithValue($"eventcrm.model.{model}");
             await take.ExecuteNonQueryAsync(cancellation);
         }
-
-        var card = await Card(streamId, cancellation);
-        if (card?.Runs.FirstOrDefault(r => r.RunId == runId) is { Status: RunStatus.Activated or RunStatus.Rejected })
-            return card; // this run already produced its version: a retry does nothing
-
-        await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, clock.GetUtcNow()), cancellation);
-        var watch = Stopwatch.StartNew();
         try
         {
-            var fitted = await definition.Train(new TrainingRequest(clock.GetUtcNow(), features), cancellation);
-            var bytes = Learning.Save(Learning.Context(), fitted.Model, fitted.InputSchema);
-            var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            card = (await Card(streamId, cancellation))!;
-            var version = card.Versions.Count == 0 ? 1 : card.Versions.Max(v => v.Version) + 1;
-            var rejection = ModelCatalog.Gate(definition.Kind, fitted.Metrics, fitted.Baseline, card.Active);
+            var card = await Card(streamId, cancellation);
+            if (card?.Runs.FirstOrDefault(r => r.RunId == runId) is { Status: RunStatus.Activated or RunStatus.Rejected })
+                return card; // this run already produced its version: a retry does nothing
 
-            await using var session = Session(requestedBy, jobId, runId);
-            // The advisory lock makes this the only writer of versions; requests may still append alongside.
-            var stream = await session.Events.FetchForWriting<ModelCard>(streamId, cancellation);
-            var now = clock.GetUtcNow();
-            stream.AppendOne(new ModelTrained(runId, version, definition.Kind, fitted.Algorithm, fitted.DataCutoff, fitted.Rows, fitted.TrainRows,
-                fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now));
-            stream.AppendOne(rejection is null
-                ? new ModelActivated(version, card.Active is null ? "Beats its baseline; the first active version." : $"Beats its baseline and is not worse than version {card.Active.Version}.", now)
-                : new ModelRejected(version, rejection, now));
-            ModelArtifacts.Store(session, model, version, bytes, sha);
-            await session.SaveChangesAsync(cancellation);
-            logger.LogInformation("Model {Model} version {Version} trained in {Seconds:F1} s: {Verdict}", model, version,
-                watch.Elapsed.TotalSeconds, rejection ?? "activated");
+            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, clock.GetUtcNow()), cancellation);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                var fitted = await definition.Train(new TrainingRequest(clock.GetUtcNow(), features), cancellation);
+                var bytes = Learning.Save(Learning.Context(), fitted.Model, fitted.InputSchema);
+                var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                card = (await Card(streamId, cancellation))!;
+                var version = card.Versions.Count == 0 ? 1 : card.Versions.Max(v => v.Version) + 1;
+                var rejection = ModelCatalog.Gate(definition.Kind, fitted.Metrics, fitted.Baseline, card.Active);
 
-            if (rejection is null && ModelCatalog.CustomerModels.Contains(model))
-                jobs.Enqueue<ScoreCustomers>(job => job.Run(CancellationToken.None));
+                await using var session = Session(requestedBy, jobId, runId);
+                // The advisory lock makes this the only writer of versions; requests may still append alongside.
+                var stream = await session.Events.FetchForWriting<ModelCard>(streamId, cancellation);
+                var now = clock.GetUtcNow();
+                stream.AppendOne(new ModelTrained(runId, version, definition.Kind, fitted.Algorithm, fitted.DataCutoff, fitted.Rows, fitted.TrainRows,
+                    fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now));
+                stream.AppendOne(rejection is null
+                    ? new ModelActivated(version, card.Active is null ? "Beats its baseline; the first active version." : $"Beats its baseline and is not worse than version {card.Active.Version}.", now)
+                    : new ModelRejected(version, rejection, now));
+                ModelArtifacts.Store(session, model, version, bytes, sha);
+                await session.SaveChangesAsync(cancellation);
+                logger.LogInformation("Model {Model} version {Version} trained in {Seconds:F1} s: {Verdict}", model, version,
+                    watch.Elapsed.TotalSeconds, rejection ?? "activated");
+
+                if (rejection is null && ModelCatalog.CustomerModels.Contains(model))
+                    jobs.Enqueue<ScoreCustomers>(job => job.Run(CancellationToken.None));
+            }
+            catch (InsufficientData insufficient)
+            {
+                // Retrying cannot help until the data changes: record why and end the job.
+                await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow()), CancellationToken.None);
+                logger.LogWarning("Model {Model} was not trained: {Reason}", model, insufficient.Message);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException and not ConcurrencyException)
+            {
+                await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, failure.Message, clock.GetUtcNow()), CancellationToken.None);
+                throw;
+            }
+            return (await Card(streamId, cancellation))!;
         }
-        catch (InsufficientData insufficient)
+        finally
         {
-            // Retrying cannot help until the data changes: record why and end the job.
-            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow()), CancellationToken.None);
-            logger.LogWarning("Model {Model} was not trained: {Reason}", model, insufficient.Message);
+            await using var release = new NpgsqlCommand("select pg_advisory_unlock(hashtext($1))", lockConnection);
+            release.Parameters.AddWithValue($"eventcrm.model.{model}");
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
         }
-        catch (Exception failure) when (failure is not OperationCanceledException and not ConcurrencyException)
-        {
-            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, failure.Message, clock.GetUtcNow()), CancellationToken.None);
-            throw;
-        }
-        return (await Card(streamId, cancellation))!;
     }
 
     private async Task<ModelCard?> Card(Guid streamId, CancellationToken cancellation)

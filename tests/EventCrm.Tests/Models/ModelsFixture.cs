@@ -40,6 +40,7 @@ public sealed class ModelsFixture : IAsyncLifetime
                 ["Api:PublicDocs"] = "false",
                 ["Jobs:RunServer"] = "true",
                 ["Jobs:WorkerCount"] = "2",
+                ["Jobs:QueuePollInterval"] = "00:00:01",
                 ["Models:Schedules:churn"] = ChurnSchedule,
                 ["Logging:Format"] = "text",
                 ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -142,6 +142,20 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
     }
 
     [Fact]
+    public async Task a_finished_run_leaves_the_model_free_for_the_next_on_any_node()
+    {
+        var trainer = models.Host.Services.GetRequiredService<TrainModel>();
+        await trainer.Train(ModelCatalog.Segments, ModelStreams.Run(ModelCatalog.Segments, Guid.NewGuid().ToString()), null, "lock-test", null, CancellationToken.None);
+
+        // Another connection, as another node would: the model's lock must be free at once, not when the
+        // pooled connection that held it happens to be reused.
+        await using var other = new NpgsqlConnection(Environment.GetEnvironmentVariable("CRM_MODELS_CONNECTION") + ";Pooling=false");
+        await other.OpenAsync();
+        await using var take = new NpgsqlCommand("select pg_try_advisory_lock(hashtext('eventcrm.model.segments'))", other);
+        ((bool)(await take.ExecuteScalarAsync())!).ShouldBeTrue();
+    }
+
+    [Fact]
     public async Task high_value_is_explained_by_feature_importance()
     {
         var active = (await models.Active(ModelCatalog.HighValue)).GetProperty("active");

@@ -27,7 +27,13 @@ public static class CrmJobs
             .UseRecommendedSerializerSettings()
             .UsePostgreSqlStorage(
                 postgres => postgres.UseConnectionFactory(new DataSourceConnections(services.GetRequiredService<NpgsqlDataSource>())),
-                new PostgreSqlStorageOptions { SchemaName = Schema, PrepareSchemaIfNecessary = false }));
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = Schema,
+                    PrepareSchemaIfNecessary = false,
+                    // How soon an idle worker sees a job enqueued (a training asked for over the API, say).
+                    QueuePollInterval = configuration.GetValue("Jobs:QueuePollInterval", TimeSpan.FromSeconds(5)),
+                }));
         services.AddHostedService<JobSchema>();
 
         if (configuration.GetValue("Jobs:RunServer", true))
