@@ -71,6 +71,13 @@ public sealed class AppProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Throws with the status and the problem the application answered when it refused.</summary>
+    public static async Task Succeeded(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     private static Process Launch(string[] arguments, string connectionString)
     {
         var start = new ProcessStartInfo("dotnet")

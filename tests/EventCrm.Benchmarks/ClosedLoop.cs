@@ -81,4 +81,12 @@ public static class ClosedLoop
         return new LoadResult(concurrency, all.Length, failed, all.Length / elapsed.TotalSeconds,
             Percentile(0.50), Percentile(0.95), Percentile(0.99), firstError);
     }
+
+    /// <summary>The median of the plan's repeats of a run.</summary>
+    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task>> worker)
+    {
+        var runs = new List<LoadResult>();
+        for (var i = 0; i < plan.Repeats; i++) runs.Add(await Run(concurrency, plan.Warmup, plan.Duration, worker));
+        return LoadResult.Median(runs);
+    }
 }

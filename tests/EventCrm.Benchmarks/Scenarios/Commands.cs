@@ -29,9 +29,9 @@ public static class Commands
         {
             foreach (var concurrency in plan.Concurrency)
             {
-                var baseline = await Repeat(plan, concurrency, raw.Worker);
-                var marten = await Repeat(plan, concurrency, MartenWorker(app));
-                var api = await Repeat(plan, concurrency, HttpWorker(http, concurrency));
+                var baseline = await ClosedLoop.Repeat(plan, concurrency, raw.Worker);
+                var marten = await ClosedLoop.Repeat(plan, concurrency, MartenWorker(app));
+                var api = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(http, concurrency));
                 foreach (var (path, result) in new[] { ("raw INSERT", baseline), ("Marten append", marten), ("HTTP command", api) })
                     rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.P50, result.P95, result.P99, result.Errors]);
             }
@@ -40,13 +40,6 @@ public static class Commands
             ["clients", "path", "ops/s", "× raw", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
             $"{Mix}. Closed loop, one client process on the same machine as the application and PostgreSQL " +
             $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency.");
-    }
-
-    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task>> worker)
-    {
-        var runs = new List<LoadResult>();
-        for (var i = 0; i < plan.Repeats; i++) runs.Add(await ClosedLoop.Run(concurrency, plan.Warmup, plan.Duration, worker));
-        return LoadResult.Median(runs);
     }
 
     /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>
@@ -69,7 +62,7 @@ public static class Commands
                     case 0:
                         n++;
                         response = await client.PostAsJsonAsync("/api/customers", Events.Command(run, worker, n));
-                        await Succeeded(response);
+                        await AppProcess.Succeeded(response);
                         var registered = (await response.Content.ReadFromJsonAsync<CustomerRegisteredResponse>())!;
                         (customer, version) = (registered.Id, registered.Version);
                         break;
@@ -80,26 +73,19 @@ public static class Commands
                             request.Content = JsonContent.Create(new { version, amount = 49.90m, currency = "EUR", product = "Trail Shoes", category = "Shoes" });
                             response = await client.SendAsync(request);
                         }
-                        await Succeeded(response);
+                        await AppProcess.Succeeded(response);
                         version = (await response.Content.ReadFromJsonAsync<PurchaseRecordedResponse>())!.Version;
                         break;
                     default:
                         response = await client.PostAsJsonAsync($"/api/customers/{customer}/contact-details",
                             new { version, email = $"{run}-{worker}-{n}@moved.example.com" });
-                        await Succeeded(response);
+                        await AppProcess.Succeeded(response);
                         version = (await response.Content.ReadFromJsonAsync<VersionResponse>())!.Version;
                         break;
                 }
                 step = (step + 1) % 3;
             };
         };
-    }
-
-    /// <summary>Throws with the status and the problem the application answered when it refused.</summary>
-    public static async Task Succeeded(HttpResponseMessage response)
-    {
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>The same three events appended with Marten: a session and SaveChanges per command.</summary>

@@ -18,15 +18,23 @@ public static class Queries
             foreach (var concurrency in plan.QueryConcurrency)
             {
                 using var client = app.Client(concurrency, "sales");
-                var profile = await Commands.Repeat(plan, concurrency, worker =>
+                var profile = await ClosedLoop.Repeat(plan, concurrency, worker =>
                 {
                     var random = new Random(worker);
-                    return async () => await Commands.Succeeded(await client.GetAsync($"/api/customers/{ids[random.Next(ids.Length)]}"));
+                    return async () =>
+                    {
+                        using var response = await client.GetAsync($"/api/customers/{ids[random.Next(ids.Length)]}");
+                        await AppProcess.Succeeded(response);
+                    };
                 });
-                var list = await Commands.Repeat(plan, concurrency, worker =>
+                var list = await ClosedLoop.Repeat(plan, concurrency, worker =>
                 {
                     var random = new Random(worker);
-                    return async () => await Commands.Succeeded(await client.GetAsync($"/api/customers?country=DE&page={1 + random.Next(20)}&pageSize=25"));
+                    return async () =>
+                    {
+                        using var response = await client.GetAsync($"/api/customers?country=DE&page={1 + random.Next(20)}&pageSize=25");
+                        await AppProcess.Succeeded(response);
+                    };
                 });
                 rows.Add([concurrency, "profile by id", profile.PerSecond, profile.P50, profile.P95, profile.P99, profile.Errors]);
                 rows.Add([concurrency, "list page (country=DE)", list.PerSecond, list.P50, list.P95, list.P99, list.Errors]);

@@ -16,7 +16,7 @@ public static class Scaling
             var events = await BenchServer.Count(connection, "select count(*) from crm.mt_events");
             LoadResult result;
             await using (var app = await AppProcess.Start(connection))
-                result = await Commands.Repeat(plan, plan.ScalingConcurrency, Commands.HttpWorker(app, plan.ScalingConcurrency));
+                result = await ClosedLoop.Repeat(plan, plan.ScalingConcurrency, Commands.HttpWorker(app, plan.ScalingConcurrency));
             commands.Add([customers, events, result.PerSecond, result.P50, result.P95, result.P99, result.Errors]);
             rebuilds.Add(await Rebuild.At(server, customers));
         }
