@@ -57,7 +57,7 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
         var run = await models.Train(ModelCatalog.Churn, ["Country"]);
 
         run.GetProperty("status").GetString().ShouldBe("rejected", run.GetRawText());
-        run.GetProperty("outcome").GetString()!.ShouldMatch("clearly worse|baseline|chance");
+        run.GetProperty("outcome").GetString()!.ShouldMatch("clearly worse|base rate|mean predictor|one segment|chance");
         var card = await models.Get($"/api/models/{ModelCatalog.Churn}");
         card.GetProperty("active").GetProperty("version").GetInt32().ShouldBe(before);
         var rejected = card.GetProperty("versions").EnumerateArray().Single(v => v.GetProperty("version").GetInt32() == run.GetProperty("version").GetInt32());
