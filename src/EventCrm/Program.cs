@@ -1,14 +1,22 @@
+using EventCrm.Analytics;
+using EventCrm.Audit;
+using EventCrm.Customers;
+using EventCrm.Imports;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Models;
+using EventCrm.Sales;
+using EventCrm.Service;
 using JasperFx;
 using Serilog;
 using Wolverine.Http;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// The floor every context stands on: HTTP conventions, security, the store and messaging, jobs, docs, health.
 builder.AddCrmLogging();
 builder.Services.AddCrmHttp(builder.Configuration);
 builder.Services.AddCrmSecurity(builder.Configuration, builder.Environment);
@@ -17,7 +25,17 @@ builder.Host.UseCrmWolverine();
 builder.Services.AddCrmJobs(builder.Configuration);
 builder.Services.AddCrmOpenApi();
 builder.Services.AddCrmHealthChecks();
-builder.Services.AddCrmDomain(builder.Configuration);
+
+// The contexts, lowest floor first; each composes itself. The read views across them (timeline) and the demo
+// data need no services of their own.
+builder.Services
+    .AddAudit()
+    .AddCustomers()
+    .AddSales()
+    .AddImports()
+    .AddService()
+    .AddModels()
+    .AddAnalytics();
 
 var app = builder.Build();
 

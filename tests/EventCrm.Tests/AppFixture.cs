@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Alba;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Infrastructure.Storage;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -27,6 +28,9 @@ public sealed class AppFixture : IAsyncLifetime
     public ShiftableClock Clock { get; } = new();
 
     public IDocumentStore Store => Host.Services.GetRequiredService<IDocumentStore>();
+
+    /// <summary>Tables, columns and indexes as the store maps them, for the tests that read PostgreSQL directly.</summary>
+    public StoreNames Names => Host.Services.GetRequiredService<StoreNames>();
 
     public async Task InitializeAsync()
     {

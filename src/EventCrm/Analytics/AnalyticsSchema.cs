@@ -1,6 +1,11 @@
+using System.Linq.Expressions;
 using System.Security.Cryptography;
 using System.Text;
-using EventCrm.Infrastructure;
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Storage;
+using EventCrm.Models;
+using EventCrm.Sales;
+using EventCrm.Service;
 using JasperFx.Events.Projections;
 using Marten;
 using Npgsql;
@@ -11,12 +16,33 @@ namespace EventCrm.Analytics;
 public sealed record FactColumn(string Name, string Type, string Json);
 
 /// <summary>
-/// A flat table in the <c>analytics</c> schema that mirrors one projected read model, row for row.
-/// <paramref name="Keep"/> says which documents have a row (others are left out).
+/// A flat table in the <c>analytics</c> schema that mirrors one projected read model (documents of
+/// <paramref name="Document"/>), row for row. <paramref name="Keep"/> says which documents have a row (others are
+/// left out).
 /// </summary>
-public sealed record FactTable(string Name, string Source, FactColumn Key, IReadOnlyList<FactColumn> Columns, string Keep = "true")
+public sealed record FactTable(string Name, Type Document, FactColumn Key, IReadOnlyList<FactColumn> Columns, string Keep = "true")
 {
     public string Qualified => $"{AnalyticsSchema.Schema}.{Name}";
+
+    /// <summary>The read model's table, as the store maps it.</summary>
+    public string Source(Marten.IReadOnlyStoreOptions store) => store.Schema.For(Document, true);
+}
+
+/// <summary>How the columns of a fact table are read from the JSON of documents of type <typeparamref name="T"/>.</summary>
+public sealed class FactColumns<T>
+{
+    public FactColumn Text(string name, Expression<Func<T, object?>> member) =>
+        new(name, "text", $"data ->> '{StoreNames.Json(member)}'");
+
+    public FactColumn Typed(string name, string type, Expression<Func<T, object?>> member) =>
+        new(name, type, $"(data ->> '{StoreNames.Json(member)}')::{type}");
+
+    /// <summary>Marten stores enums by their C# names; the fact tables spell them as the API does (camelCase).</summary>
+    public FactColumn Enum(string name, Expression<Func<T, object?>> member)
+    {
+        var key = StoreNames.Json(member);
+        return new(name, "text", $"lower(left(data ->> '{key}', 1)) || substr(data ->> '{key}', 2)");
+    }
 }
 
 /// <summary>
@@ -33,12 +59,10 @@ public static class AnalyticsSchema
     public const string PurchaseFacts = $"{Schema}.purchase_facts";
     public const string OpportunityFacts = $"{Schema}.opportunity_facts";
     public const string TicketFacts = $"{Schema}.ticket_facts";
+    public const string CustomerScores = $"{Schema}.customer_scores";
 
     public static void Configure(StoreOptions options) =>
         options.Projections.Add<PurchaseFactProjection>(ProjectionLifecycle.Async);
-
-    public static IServiceCollection AddAnalyticsSchema(this IServiceCollection services) =>
-        services.AddHostedService<CreateFactTables>();
 
     /// <summary>An enum value as the API and the fact tables spell it.</summary>
     public static string ApiName(Enum value)
@@ -47,84 +71,91 @@ public static class AnalyticsSchema
         return char.ToLowerInvariant(name[0]) + name[1..];
     }
 
-    private const string Crm = CrmMarten.Schema;
-
-    private static FactColumn Text(string name, string property) => new(name, "text", $"data ->> '{property}'");
-
-    private static FactColumn Typed(string name, string type, string property) => new(name, type, $"(data ->> '{property}')::{type}");
-
-    /// <summary>Marten stores enums by their C# names; the fact tables spell them as the API does (camelCase).</summary>
-    private static FactColumn Enum(string name, string property) =>
-        new(name, "text", $"lower(left(data ->> '{property}', 1)) || substr(data ->> '{property}', 2)");
+    private static FactTable Facts<T>(string name, FactColumn key, Func<FactColumns<T>, FactColumn[]> columns, string keep = "true") =>
+        new(name, typeof(T), key, columns(new FactColumns<T>()), keep);
 
     public static readonly IReadOnlyList<FactTable> Tables =
     [
-        new("customer_facts", $"{Crm}.mt_doc_customerprofile", new("customer_id", "uuid", "id"),
+        Facts<CustomerProfile>("customer_facts", new("customer_id", "uuid", "id"), c =>
         [
-            Enum("status", "status"),
-            Text("country", "country"),
-            Text("region", "region"),
-            Text("industry", "industry"),
-            Text("acquisition_source", "acquisitionSource"),
-            Text("owner", "owner"),
-            Typed("birth_date", "date", "birthDate"),
-            Typed("birth_year", "int", "birthYear"),
-            Typed("annual_income", "numeric", "annualIncome"),
-            Typed("registered_at", "timestamptz", "registeredAt"),
-            Typed("purchase_count", "int", "purchaseCount"),
-            Text("currency", "currency"),
-            Typed("total_spent", "numeric", "totalSpent"),
-            Typed("average_purchase", "numeric", "averagePurchase"),
-            Typed("first_purchase_at", "timestamptz", "firstPurchaseAt"),
-            Typed("last_purchase_at", "timestamptz", "lastPurchaseAt"),
-        ], Keep: "data ->> 'status' <> 'Merged'"),
-        new("purchase_facts", $"{Crm}.mt_doc_purchasefact", new("purchase_id", "uuid", "id"),
+            c.Enum("status", x => x.Status),
+            c.Text("country", x => x.Country),
+            c.Text("region", x => x.Region),
+            c.Text("industry", x => x.Industry),
+            c.Text("acquisition_source", x => x.AcquisitionSource),
+            c.Text("owner", x => x.Owner),
+            c.Typed("birth_date", "date", x => x.BirthDate),
+            c.Typed("birth_year", "int", x => x.BirthYear),
+            c.Typed("annual_income", "numeric", x => x.AnnualIncome),
+            c.Typed("registered_at", "timestamptz", x => x.RegisteredAt),
+            c.Typed("purchase_count", "int", x => x.PurchaseCount),
+            c.Text("currency", x => x.Currency),
+            c.Typed("total_spent", "numeric", x => x.TotalSpent),
+            c.Typed("average_purchase", "numeric", x => x.AveragePurchase),
+            c.Typed("first_purchase_at", "timestamptz", x => x.FirstPurchaseAt),
+            c.Typed("last_purchase_at", "timestamptz", x => x.LastPurchaseAt),
+        ], keep: $"data ->> '{StoreNames.Json<CustomerProfile>(x => x.Status)}' <> '{CustomerStatus.Merged}'"),
+        Facts<PurchaseFact>("purchase_facts", new("purchase_id", "uuid", "id"), c =>
         [
-            Typed("customer_id", "uuid", "customerId"),
-            Typed("amount", "numeric", "amount"),
-            Text("currency", "currency"),
-            Text("product", "product"),
-            Text("category", "category"),
-            Typed("purchased_at", "timestamptz", "purchasedAt"),
+            c.Typed("customer_id", "uuid", x => x.CustomerId),
+            c.Typed("amount", "numeric", x => x.Amount),
+            c.Text("currency", x => x.Currency),
+            c.Text("product", x => x.Product),
+            c.Text("category", x => x.Category),
+            c.Typed("purchased_at", "timestamptz", x => x.PurchasedAt),
         ]),
-        new("opportunity_facts", $"{Crm}.mt_doc_salespipelineentry", new("opportunity_id", "uuid", "id"),
+        Facts<SalesPipelineEntry>("opportunity_facts", new("opportunity_id", "uuid", "id"), c =>
         [
-            Typed("customer_id", "uuid", "customerId"),
-            Text("owner", "owner"),
-            Text("source", "source"),
-            Text("currency", "currency"),
-            Typed("amount", "numeric", "amount"),
-            Enum("stage", "stage"),
-            Typed("is_open", "boolean", "isOpen"),
-            Enum("outcome", "outcome"),
-            Enum("furthest_stage", "furthestStage"),
-            Typed("opened_at", "timestamptz", "openedAt"),
-            Typed("closed_at", "timestamptz", "closedAt"),
-            Typed("expected_close_date", "date", "expectedCloseDate"),
+            c.Typed("customer_id", "uuid", x => x.CustomerId),
+            c.Text("owner", x => x.Owner),
+            c.Text("source", x => x.Source),
+            c.Text("currency", x => x.Currency),
+            c.Typed("amount", "numeric", x => x.Amount),
+            c.Enum("stage", x => x.Stage),
+            c.Typed("is_open", "boolean", x => x.IsOpen),
+            c.Enum("outcome", x => x.Outcome),
+            c.Enum("furthest_stage", x => x.FurthestStage),
+            c.Typed("opened_at", "timestamptz", x => x.OpenedAt),
+            c.Typed("closed_at", "timestamptz", x => x.ClosedAt),
+            c.Typed("expected_close_date", "date", x => x.ExpectedCloseDate),
         ]),
-        new("ticket_facts", $"{Crm}.mt_doc_ticketview", new("ticket_id", "uuid", "id"),
+        Facts<TicketView>("ticket_facts", new("ticket_id", "uuid", "id"), c =>
         [
-            Typed("customer_id", "uuid", "customerId"),
-            Enum("kind", "kind"),
-            Enum("priority", "priority"),
-            Text("channel", "channel"),
-            Enum("status", "status"),
-            Typed("is_active", "boolean", "isActive"),
-            Typed("opened_at", "timestamptz", "openedAt"),
-            Typed("first_response_at", "timestamptz", "firstResponseAt"),
-            Typed("resolved_at", "timestamptz", "resolvedAt"),
-            Typed("first_response_minutes", "float8", "firstResponseMinutes"),
-            Typed("resolution_minutes", "float8", "resolutionMinutes"),
-            Typed("first_response_on_time", "boolean", "firstResponseOnTime"),
-            Typed("resolution_on_time", "boolean", "resolutionOnTime"),
-            Typed("breached", "boolean", "breached"),
-            Typed("reopen_count", "int", "reopenCount"),
-            Typed("satisfaction", "int", "satisfaction"),
+            c.Typed("customer_id", "uuid", x => x.CustomerId),
+            c.Enum("kind", x => x.Kind),
+            c.Enum("priority", x => x.Priority),
+            c.Text("channel", x => x.Channel),
+            c.Enum("status", x => x.Status),
+            c.Typed("is_active", "boolean", x => x.IsActive),
+            c.Typed("opened_at", "timestamptz", x => x.OpenedAt),
+            c.Typed("first_response_at", "timestamptz", x => x.FirstResponseAt),
+            c.Typed("resolved_at", "timestamptz", x => x.ResolvedAt),
+            c.Typed("first_response_minutes", "float8", x => x.FirstResponseMinutes),
+            c.Typed("resolution_minutes", "float8", x => x.ResolutionMinutes),
+            c.Typed("first_response_on_time", "boolean", x => x.FirstResponseOnTime),
+            c.Typed("resolution_on_time", "boolean", x => x.ResolutionOnTime),
+            c.Typed("breached", "boolean", x => x.Breached),
+            c.Typed("reopen_count", "int", x => x.ReopenCount),
+            c.Typed("satisfaction", "int", x => x.Satisfaction),
+        ]),
+        // Not a projection: the scoring job rewrites the scores after each activated model.
+        Facts<CustomerScore>("customer_scores", new("customer_id", "uuid", "id"), c =>
+        [
+            c.Typed("churn_risk", "float8", x => x.ChurnRisk),
+            c.Typed("churn_version", "int", x => x.ChurnVersion),
+            c.Typed("high_value_probability", "float8", x => x.HighValueProbability),
+            c.Typed("high_value_version", "int", x => x.HighValueVersion),
+            c.Typed("expected_spend_90", "float8", x => x.ExpectedSpend90),
+            c.Typed("purchase_amount_version", "int", x => x.PurchaseAmountVersion),
+            c.Typed("segment", "int", x => x.Segment),
+            c.Text("segment_name", x => x.SegmentName),
+            c.Typed("segments_version", "int", x => x.SegmentsVersion),
+            c.Typed("scored_at", "timestamptz", x => x.ScoredAt),
         ]),
     ];
 
     /// <summary>The statements that create a fact table, the triggers that keep it, and its first fill.</summary>
-    public static (string Create, string Triggers, string Fill) Sql(FactTable table)
+    public static (string Create, string Triggers, string Fill) Sql(FactTable table, string source)
     {
         var all = new[] { table.Key }.Concat(table.Columns).ToList();
         var names = string.Join(", ", all.Select(c => c.Name));
@@ -154,12 +185,12 @@ public static class AnalyticsSchema
                 truncate {table.Qualified};
                 return null;
             end $body$;
-            create or replace trigger analytics_{table.Name} after insert or update or delete on {table.Source}
+            create or replace trigger analytics_{table.Name} after insert or update or delete on {source}
                 for each row execute function {sync}();
-            create or replace trigger analytics_{table.Name}_truncate after truncate on {table.Source}
+            create or replace trigger analytics_{table.Name}_truncate after truncate on {source}
                 for each statement execute function {clear}();
             """;
-        var fill = $"insert into {table.Qualified} ({names}) select {values} from {table.Source} where {table.Keep}";
+        var fill = $"insert into {table.Qualified} ({names}) select {values} from {source} where {table.Keep}";
         return (create, triggers, fill);
     }
 
@@ -168,7 +199,8 @@ public static class AnalyticsSchema
     /// recreated; a new one, or one whose trigger had gone (its read model's table was recreated), is filled
     /// again from its read model.
     /// </summary>
-    private sealed class CreateFactTables(NpgsqlDataSource database, IConfiguration configuration, ILogger<CreateFactTables> logger)
+    internal sealed class CreateFactTables(NpgsqlDataSource database, IDocumentStore store, IConfiguration configuration,
+        ILogger<CreateFactTables> logger)
         : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
@@ -188,11 +220,12 @@ public static class AnalyticsSchema
             await Run($"create schema if not exists {Schema}");
             foreach (var table in Tables)
             {
-                var (create, triggers, fill) = Sql(table);
+                var source = table.Source(store.Options);
+                var (create, triggers, fill) = Sql(table, source);
                 var version = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(create + fill)))[..16];
                 var current = await Run("select obj_description(to_regclass($1), 'pg_class')", table.Qualified) as string;
                 var triggered = (bool)(await Run("select exists (select from pg_trigger where tgname = $1 and tgrelid = to_regclass($2))",
-                    $"analytics_{table.Name}", table.Source))!;
+                    $"analytics_{table.Name}", source))!;
                 if (current == version && triggered) continue;
 
                 logger.LogInformation("Filling {Table} from its read model", table.Qualified);

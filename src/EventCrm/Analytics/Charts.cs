@@ -15,55 +15,6 @@ public static class Charts
     public static FieldErrors CheckChart(this FieldErrors errors, string? chart) =>
         chart is null or "bar" or "pie" ? errors : errors.Add("chart", "'chart' is bar or pie.");
 
-    public static Plot Histogram(HistogramResult histogram)
-    {
-        var plot = new Plot();
-        for (var i = 0; i < histogram.Counts.Count; i++)
-        {
-            plot.Add.Bar(new Bar
-            {
-                Position = (histogram.Edges[i] + histogram.Edges[i + 1]) / 2,
-                Value = histogram.Counts[i],
-                Size = histogram.Edges[i + 1] - histogram.Edges[i],
-                FillColor = Colors.SteelBlue,
-            });
-        }
-        plot.Title($"Customers by {histogram.Field} ({histogram.Count:N0} with a value, {histogram.Bins} bins)");
-        plot.XLabel(histogram.Field);
-        plot.YLabel("customers");
-        plot.Axes.Margins(bottom: 0);
-        return plot;
-    }
-
-    public static Plot Heatmap(CorrelationResult correlation)
-    {
-        var size = correlation.Fields.Count;
-        var values = new double[size, size];
-        for (var i = 0; i < size; i++)
-            for (var j = 0; j < size; j++)
-                values[i, j] = correlation.Matrix[i][j] ?? double.NaN;
-
-        // Row 0 of the heatmap is drawn at the top, at y = size - 1.
-        var plot = new Plot();
-        var heatmap = plot.Add.Heatmap(values);
-        heatmap.Colormap = new ScottPlot.Colormaps.Balance();
-        heatmap.ManualRange = new ScottPlot.Range(-1, 1);
-        plot.Add.ColorBar(heatmap).Label = "r";
-        for (var i = 0; i < size; i++)
-            for (var j = 0; j < size; j++)
-            {
-                var text = plot.Add.Text(correlation.Matrix[i][j] is { } r ? r.ToString("0.00") : "n/a", j, size - 1 - i);
-                text.Alignment = Alignment.MiddleCenter;
-                text.LabelFontColor = Math.Abs(correlation.Matrix[i][j] ?? 0) > 0.6 ? Colors.White : Colors.Black;
-            }
-        Labels(plot, [.. correlation.Fields]);
-        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, size).Select(i => (double)(size - 1 - i))], [.. correlation.Fields]);
-        plot.Title("Pearson correlation (pairwise complete rows)");
-        plot.XLabel("field");
-        plot.YLabel("field");
-        return plot;
-    }
-
     /// <summary>Parts of a whole as bars (the default) or a pie.</summary>
     public static Plot Breakdown(string? chart, string title, string xLabel, string yLabel, IReadOnlyList<(string Label, double Value)> parts)
     {
@@ -161,7 +112,8 @@ public static class Charts
     }
 
     /// <summary>Category labels under positions 0, 1, 2...; slanted, with room made for them, when they would collide.</summary>
-    private static void Labels(Plot plot, IReadOnlyList<string> labels)
+    /// <summary>Category names under the x axis, turned when they are long.</summary>
+    internal static void Labels(Plot plot, IReadOnlyList<string> labels)
     {
         const int maxLength = 30;
         plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, labels.Count).Select(i => (double)i)],

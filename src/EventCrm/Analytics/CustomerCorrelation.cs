@@ -1,3 +1,4 @@
+using ScottPlot;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -55,6 +56,35 @@ public static class CustomerCorrelationEndpoint
         return Formats.Respond(http, result,
             () => new Table(["field", .. names],
                 [.. names.Select((name, i) => (IReadOnlyList<object?>)[name, .. matrix[i].Cast<object?>()])]),
-            () => Charts.Heatmap(result));
+            () => Chart(result));
+    }
+
+    private static Plot Chart(CorrelationResult correlation)
+    {
+        var size = correlation.Fields.Count;
+        var values = new double[size, size];
+        for (var i = 0; i < size; i++)
+            for (var j = 0; j < size; j++)
+                values[i, j] = correlation.Matrix[i][j] ?? double.NaN;
+
+        // Row 0 of the heatmap is drawn at the top, at y = size - 1.
+        var plot = new Plot();
+        var heatmap = plot.Add.Heatmap(values);
+        heatmap.Colormap = new ScottPlot.Colormaps.Balance();
+        heatmap.ManualRange = new ScottPlot.Range(-1, 1);
+        plot.Add.ColorBar(heatmap).Label = "r";
+        for (var i = 0; i < size; i++)
+            for (var j = 0; j < size; j++)
+            {
+                var text = plot.Add.Text(correlation.Matrix[i][j] is { } r ? r.ToString("0.00") : "n/a", j, size - 1 - i);
+                text.Alignment = Alignment.MiddleCenter;
+                text.LabelFontColor = Math.Abs(correlation.Matrix[i][j] ?? 0) > 0.6 ? Colors.White : Colors.Black;
+            }
+        Charts.Labels(plot, [.. correlation.Fields]);
+        plot.Axes.Left.SetTicks([.. Enumerable.Range(0, size).Select(i => (double)(size - 1 - i))], [.. correlation.Fields]);
+        plot.Title("Pearson correlation (pairwise complete rows)");
+        plot.XLabel("field");
+        plot.YLabel("field");
+        return plot;
     }
 }

@@ -58,12 +58,12 @@ public static class CustomerFacts
         ["status"] = "status",
         ["source"] = "acquisition_source",
         ["owner"] = "owner",
-        ["segment"] = Segment("customer_id"),
+        ["segment"] = Segment($"{View}.customer_id"),
     };
 
     /// <summary>The customer's segment as last scored by the active segments model (null until scored).</summary>
     public static string Segment(string customerId) =>
-        $"(select s.segment_name from {Infrastructure.CrmMarten.Schema}.mt_doc_customerscore s where s.id = {customerId})";
+        $"(select s.segment_name from {AnalyticsSchema.CustomerScores} s where s.customer_id = {customerId})";
 
     public static FieldErrors CheckFields(this FieldErrors errors, string parameter, IEnumerable<string> fields, int min, int max)
     {

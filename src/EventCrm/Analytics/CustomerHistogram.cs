@@ -1,3 +1,4 @@
+using ScottPlot;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -70,7 +71,7 @@ public static class CustomerHistogramEndpoint
         return Formats.Respond(http, result,
             () => new Table(["binStart", "binEnd", "count"],
                 [.. counts.Select((c, i) => (IReadOnlyList<object?>)[edges[i], edges[i + 1], c])]),
-            () => Charts.Histogram(result));
+            () => Chart(result));
     }
 
     /// <summary>numpy's edges: linspace(min, max, bins + 1), widened by 0.5 either side when all values are equal.</summary>
@@ -82,5 +83,25 @@ public static class CustomerHistogramEndpoint
         for (var i = 0; i < bins; i++) edges[i] = min + i * step;
         edges[bins] = max;
         return edges;
+    }
+
+    private static Plot Chart(HistogramResult histogram)
+    {
+        var plot = new Plot();
+        for (var i = 0; i < histogram.Counts.Count; i++)
+        {
+            plot.Add.Bar(new Bar
+            {
+                Position = (histogram.Edges[i] + histogram.Edges[i + 1]) / 2,
+                Value = histogram.Counts[i],
+                Size = histogram.Edges[i + 1] - histogram.Edges[i],
+                FillColor = Colors.SteelBlue,
+            });
+        }
+        plot.Title($"Customers by {histogram.Field} ({histogram.Count:N0} with a value, {histogram.Bins} bins)");
+        plot.XLabel(histogram.Field);
+        plot.YLabel("customers");
+        plot.Axes.Margins(bottom: 0);
+        return plot;
     }
 }

@@ -2,7 +2,6 @@ using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 
 namespace EventCrm.Audit;
@@ -44,9 +43,9 @@ public static class AuditLog
         Description = "Filter by user, time range, event type, stream type and correlation id; paged, in the order the events were appended.")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Audit")]
-    public static Task<Page<EventEntry>> Get([AsParameters] AuditQuery query, NpgsqlDataSource database,
+    public static Task<Page<EventEntry>> Get([AsParameters] AuditQuery query, EventLog events,
         CancellationToken cancellation) =>
-        EventLog.Read(database,
+        events.Read(
             new EventFilter(null, Blank(query.User), query.From, query.To, Blank(query.Type), Blank(query.StreamType),
                 Blank(query.CorrelationId)),
             EventOrder.Sequence, query.Page ?? 1, query.PageSize ?? Paging.DefaultPageSize, cancellation);

@@ -1,4 +1,4 @@
-using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Storage;
 using Marten;
 using Npgsql;
 
@@ -23,10 +23,7 @@ public static class AuditStorage
         foreach (var (name, _) in Indexes) options.Events.IgnoreIndex(name);
     }
 
-    public static IServiceCollection AddAuditIndexes(this IServiceCollection services) =>
-        services.AddHostedService<CreateAuditIndexes>();
-
-    private sealed class CreateAuditIndexes(NpgsqlDataSource database) : IHostedService
+    internal sealed class CreateAuditIndexes(NpgsqlDataSource database, StoreNames names) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -38,7 +35,7 @@ public static class AuditStorage
             foreach (var (name, definition) in Indexes)
             {
                 await using var create = new NpgsqlCommand(
-                    $"create index if not exists {name} on {CrmMarten.Schema}.mt_events {definition}", connection, transaction);
+                    $"create index if not exists {name} on {names.Events} {definition}", connection, transaction);
                 await create.ExecuteNonQueryAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -36,10 +36,13 @@ public enum EventOrder { Sequence, Time }
 /// Reads events straight from the event store's tables, as stored: the JSON an auditor sees is exactly what
 /// is kept (masked where personal data was erased), independent of the .NET types that wrote it.
 /// </summary>
-public static class EventLog
+public sealed class EventLog(NpgsqlDataSource database, StoreNames names)
 {
-    public static async Task<Page<EventEntry>> Read(NpgsqlDataSource database, EventFilter filter, EventOrder order,
-        int page, int pageSize, CancellationToken cancellation)
+    private string Events => names.Events;
+    private string Streams => names.Streams;
+
+    public async Task<Page<EventEntry>> Read(EventFilter filter, EventOrder order, int page, int pageSize,
+        CancellationToken cancellation)
     {
         // The page and the total are two queries: a window count would make PostgreSQL visit every match
         // before it could stop at the page, which on a large store turns milliseconds into seconds.
@@ -85,9 +88,6 @@ public static class EventLog
         await reader.ReadAsync(cancellation);
         return new Page<EventEntry>(entries, page, pageSize, reader.GetInt64(0));
     }
-
-    private const string Events = $"{CrmMarten.Schema}.mt_events";
-    private const string Streams = $"{CrmMarten.Schema}.mt_streams";
 
     /// <summary>The filter as SQL over <c>e</c> (events) and <c>s</c> (streams), with positional parameters.</summary>
     private static string Where(EventFilter filter, out NpgsqlParameter[] parameters)

@@ -1,7 +1,6 @@
 using EventCrm.Infrastructure.Http;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace EventCrm.Audit;
 
@@ -10,13 +9,13 @@ public static class StreamHistory
 {
     /// <summary>Every event of one stream of aggregate type <typeparamref name="TAggregate"/>, paged, as stored.</summary>
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History<TAggregate>(Guid id, string what,
-        int? page, int? pageSize, IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation)
+        int? page, int? pageSize, IQuerySession session, EventLog events, CancellationToken cancellation)
     {
         if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
             return TypedResults.Problem(errors.ToProblem());
         if (!await Exists<TAggregate>(session, id, cancellation)) return Missing(what, id);
 
-        return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: [id]), EventOrder.Sequence,
+        return TypedResults.Ok(await events.Read(new EventFilter(StreamIds: [id]), EventOrder.Sequence,
             page ?? 1, pageSize ?? Paging.MaxPageSize, cancellation));
     }
 

@@ -5,24 +5,6 @@ using PhoneNumbers;
 
 namespace EventCrm.Customers;
 
-/// <summary>Customer settings (section <c>Customers</c>).</summary>
-public sealed class CustomerRules
-{
-    public const string Section = "Customers";
-
-    public static CustomerRules From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<CustomerRules>() ?? new CustomerRules();
-
-    /// <summary>ISO 3166 region assumed for phone numbers written without a leading '+'.</summary>
-    public string DefaultPhoneRegion { get; set; } = "US";
-
-    /// <summary>
-    /// ISO 4217 currency in which the profile totals spending. Purchases in other currencies are kept per
-    /// currency. Changing it changes what a projection rebuild produces, as it should.
-    /// </summary>
-    public string HouseCurrency { get; set; } = "EUR";
-}
-
 /// <summary>
 /// How names, e-mail addresses and phone numbers are checked and stored: e-mail trimmed and lower-case, phone
 /// in E.164, names with single spaces. One place, so the API, imports and merges agree on what "the same

@@ -3,50 +3,25 @@ namespace EventCrm.Customers;
 public enum CustomerStatus { Active, Inactive, Merged, Erased }
 
 /// <summary>
-/// The customer as its commands need it: just enough state to decide. Rebuilt from the stream for every
-/// command; handlers read it and return events, never change it.
+/// The customer as its commands need it: just enough state to decide, folded from the stream by
+/// <see cref="Create"/> and the <c>Apply</c> methods, each of which returns the next state and changes nothing.
+/// Marten keeps loaded aggregates in an identity map, so a handler that changed one would corrupt it.
 /// </summary>
-public sealed class Customer
+public sealed record Customer
 {
-    public Guid Id { get; set; }
-    public int Version { get; set; }
-    public CustomerStatus Status { get; set; }
-    public Guid? MergedInto { get; set; }
-    public string Name { get; set; } = "";
-    public string? Email { get; set; }
-    public string? Phone { get; set; }
-    public Demographics? Demographics { get; set; }
-    public List<string> Tags { get; set; } = [];
-    public string? Owner { get; set; }
-    public List<PurchaseRecorded> Purchases { get; set; } = [];
-    public List<ConsentDecision> Consents { get; set; } = [];
-    public List<Guid> MergedDuplicates { get; set; } = [];
-
-    /// <summary>
-    /// Applies one more event the way Marten does when it loads the stream, and counts it: for code that
-    /// decides several commands on the same customer in a row (imports, demo data).
-    /// </summary>
-    public Customer Play(object e)
-    {
-        switch (e)
-        {
-            case ContactDetailsChanged x: Apply(x); break;
-            case DemographicsChanged x: Apply(x); break;
-            case TagsAdded x: Apply(x); break;
-            case TagsRemoved x: Apply(x); break;
-            case OwnerAssigned x: Apply(x); break;
-            case OwnerUnassigned x: Apply(x); break;
-            case PurchaseRecorded x: Apply(x); break;
-            case PurchaseVoided x: Apply(x); break;
-            case ConsentGranted x: Apply(x); break;
-            case ConsentWithdrawn x: Apply(x); break;
-            case CustomerDeactivated x: Apply(x); break;
-            case CustomerReactivated x: Apply(x); break;
-            default: throw new InvalidOperationException($"{e.GetType().Name} is not applied to a loaded customer here.");
-        }
-        Version++;
-        return this;
-    }
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public CustomerStatus Status { get; init; }
+    public Guid? MergedInto { get; init; }
+    public string Name { get; init; } = "";
+    public string? Email { get; init; }
+    public string? Phone { get; init; }
+    public Demographics? Demographics { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public string? Owner { get; init; }
+    public IReadOnlyList<PurchaseRecorded> Purchases { get; init; } = [];
+    public IReadOnlyList<ConsentDecision> Consents { get; init; } = [];
+    public IReadOnlyList<Guid> MergedDuplicates { get; init; } = [];
 
     public static Customer Create(CustomerRegistered registered) => new()
     {
@@ -57,57 +32,54 @@ public sealed class Customer
         Tags = [.. registered.Tags ?? []],
     };
 
-    public void Apply(ContactDetailsChanged changed)
+    public Customer Apply(ContactDetailsChanged changed) => this with { Email = changed.Email, Phone = changed.Phone };
+
+    public Customer Apply(DemographicsChanged changed) => this with { Demographics = changed.Demographics };
+
+    public Customer Apply(TagsAdded added) => this with { Tags = [.. Tags.Union(added.Tags)] };
+
+    public Customer Apply(TagsRemoved removed) => this with { Tags = [.. Tags.Except(removed.Tags)] };
+
+    public Customer Apply(OwnerAssigned assigned) => this with { Owner = assigned.Owner };
+
+    public Customer Apply(OwnerUnassigned _) => this with { Owner = null };
+
+    public Customer Apply(PurchaseRecorded purchase) => this with { Purchases = [.. Purchases, purchase] };
+
+    public Customer Apply(PurchaseVoided voided) =>
+        this with { Purchases = [.. Purchases.Where(p => p.PurchaseId != voided.PurchaseId)] };
+
+    public Customer Apply(ConsentGranted granted) => this with
     {
-        Email = changed.Email;
-        Phone = changed.Phone;
-    }
+        Consents = Consent.Decide(Consents, new ConsentDecision(granted.Channel, granted.Purpose, true, granted.Source, granted.At)),
+    };
 
-    public void Apply(DemographicsChanged changed) => Demographics = changed.Demographics;
-
-    public void Apply(TagsAdded added) => Tags = [.. Tags.Union(added.Tags)];
-
-    public void Apply(TagsRemoved removed) => Tags = [.. Tags.Except(removed.Tags)];
-
-    public void Apply(OwnerAssigned assigned) => Owner = assigned.Owner;
-
-    public void Apply(OwnerUnassigned _) => Owner = null;
-
-    public void Apply(PurchaseRecorded purchase) => Purchases.Add(purchase);
-
-    public void Apply(PurchaseVoided voided) => Purchases.RemoveAll(p => p.PurchaseId == voided.PurchaseId);
-
-    public void Apply(ConsentGranted granted) =>
-        Consents = Consent.Decide(Consents, new ConsentDecision(granted.Channel, granted.Purpose, true, granted.Source, granted.At));
-
-    public void Apply(ConsentWithdrawn withdrawn) =>
-        Consents = Consent.Decide(Consents, new ConsentDecision(withdrawn.Channel, withdrawn.Purpose, false, withdrawn.Source, withdrawn.At));
-
-    public void Apply(CustomerDeactivated _) => Status = CustomerStatus.Inactive;
-
-    public void Apply(CustomerReactivated _) => Status = CustomerStatus.Active;
-
-    public void Apply(CustomerMergedInto merged)
+    public Customer Apply(ConsentWithdrawn withdrawn) => this with
     {
-        Status = CustomerStatus.Merged;
-        MergedInto = merged.SurvivorId;
-    }
+        Consents = Consent.Decide(Consents, new ConsentDecision(withdrawn.Channel, withdrawn.Purpose, false, withdrawn.Source, withdrawn.At)),
+    };
 
-    public void Apply(CustomerMerged merged)
-    {
-        MergedDuplicates.Add(merged.DuplicateId);
-        Purchases.AddRange(merged.Purchases);
-        Tags = [.. Tags.Union(merged.Tags)];
-        foreach (var decision in merged.Consents) Consents = Consent.Decide(Consents, decision);
-    }
+    public Customer Apply(CustomerDeactivated _) => this with { Status = CustomerStatus.Inactive };
 
-    public void Apply(CustomerErased _)
+    public Customer Apply(CustomerReactivated _) => this with { Status = CustomerStatus.Active };
+
+    public Customer Apply(CustomerMergedInto merged) => this with { Status = CustomerStatus.Merged, MergedInto = merged.SurvivorId };
+
+    public Customer Apply(CustomerMerged merged) => this with
     {
-        Status = CustomerStatus.Erased;
-        Name = "";
-        Email = null;
-        Phone = null;
-        Demographics = null;
-        Tags = [];
-    }
+        MergedDuplicates = [.. MergedDuplicates, merged.DuplicateId],
+        Purchases = [.. Purchases, .. merged.Purchases],
+        Tags = [.. Tags.Union(merged.Tags)],
+        Consents = merged.Consents.Aggregate((IReadOnlyList<ConsentDecision>)Consents, Consent.Decide),
+    };
+
+    public Customer Apply(CustomerErased _) => this with
+    {
+        Status = CustomerStatus.Erased,
+        Name = "",
+        Email = null,
+        Phone = null,
+        Demographics = null,
+        Tags = [],
+    };
 }

@@ -1,3 +1,5 @@
+using EventCrm.Audit;
+
 namespace EventCrm.Customers;
 
 // Facts about a customer. Stored as they are: never rename or reshape one; add a new event (or an upcaster)
@@ -12,15 +14,6 @@ public record CustomerRegistered(
     Demographics? Demographics = null,
     string? AcquisitionSource = null,
     IReadOnlyList<string>? Tags = null);
-
-/// <summary>What is known about who the customer is. Age is stated at the event's time when no birth date is known.</summary>
-public record Demographics(
-    DateOnly? BirthDate,
-    int? Age,
-    decimal? AnnualIncome,
-    string? Country,
-    string? Region,
-    string? Industry);
 
 public record ContactDetailsChanged(string? Email, string? Phone, DateTimeOffset ChangedAt);
 
@@ -55,8 +48,6 @@ public record PurchaseVoided(
     DateTimeOffset? LastPurchaseAt,
     DateTimeOffset At);
 
-public enum ConsentChannel { Email, Sms, Phone }
-
 public record ConsentGranted(ConsentChannel Channel, string Purpose, string Source, DateTimeOffset At);
 
 public record ConsentWithdrawn(ConsentChannel Channel, string Purpose, string Source, DateTimeOffset At);
@@ -76,11 +67,8 @@ public record CustomerMerged(
     IReadOnlyList<ConsentDecision> Consents,
     DateTimeOffset At);
 
-/// <summary>A consent decision as it stands: the latest grant or withdrawal for a channel and purpose.</summary>
-public record ConsentDecision(ConsentChannel Channel, string Purpose, bool Granted, string Source, DateTimeOffset At);
-
 /// <summary>
 /// The right to erasure was exercised. Carries no personal data itself; the personal data in the stream's
 /// earlier events is masked after this is committed.
 /// </summary>
-public record CustomerErased(string Reason, DateTimeOffset At);
+public record CustomerErased(string Reason, DateTimeOffset At) : IRecordsErasure;

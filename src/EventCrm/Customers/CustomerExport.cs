@@ -5,7 +5,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 
 namespace EventCrm.Customers;
@@ -27,7 +26,7 @@ public static class CustomerExport
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
     public static async Task<Results<Ok<CustomerExportDocument>, ProblemHttpResult>> Get(Guid id, HttpContext http,
-        IQuerySession session, NpgsqlDataSource database, TimeProvider clock, CancellationToken cancellation)
+        IQuerySession session, EventLog events, TimeProvider clock, CancellationToken cancellation)
     {
         var profile = await session.LoadAsync<CustomerProfile>(id, cancellation);
         if (profile is null) return CustomerHistory.Missing(id);
@@ -35,19 +34,19 @@ public static class CustomerExport
         var now = clock.GetUtcNow();
         var duplicates = new List<MergedDuplicateExport>();
         foreach (var duplicate in profile.MergedDuplicates)
-            duplicates.Add(new MergedDuplicateExport(duplicate, await AllEvents(database, duplicate, cancellation)));
+            duplicates.Add(new MergedDuplicateExport(duplicate, await AllEvents(events, duplicate, cancellation)));
 
         return TypedResults.Ok(new CustomerExportDocument(now, http.User.Identity?.Name ?? "", profile.AsOf(now),
-            await AllEvents(database, id, cancellation), duplicates));
+            await AllEvents(events, id, cancellation), duplicates));
     }
 
-    private static async Task<IReadOnlyList<EventEntry>> AllEvents(NpgsqlDataSource database, Guid stream,
+    private static async Task<IReadOnlyList<EventEntry>> AllEvents(EventLog log, Guid stream,
         CancellationToken cancellation)
     {
         var events = new List<EventEntry>();
         for (var page = 1; ; page++)
         {
-            var batch = await EventLog.Read(database, new EventFilter(StreamIds: [stream]), EventOrder.Sequence, page,
+            var batch = await log.Read(new EventFilter(StreamIds: [stream]), EventOrder.Sequence, page,
                 Paging.MaxPageSize, cancellation);
             events.AddRange(batch.Items);
             if (events.Count >= batch.Total || batch.Items.Count == 0) return events;

@@ -5,7 +5,6 @@ using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 
 namespace EventCrm.Customers;
@@ -18,8 +17,8 @@ public static class CustomerHistory
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
     public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> GetHistory(Guid id, int? page, int? pageSize,
-        IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation) =>
-        StreamHistory.History<Customer>(id, "customer", page, pageSize, session, database, cancellation);
+        IQuerySession session, EventLog events, CancellationToken cancellation) =>
+        StreamHistory.History<Customer>(id, "customer", page, pageSize, session, events, cancellation);
 
     [WolverineGet("/api/customers/{id}/as-of", OperationId = "GetCustomerAsOf", Summary = "A customer as it was",
         Description = "The profile rebuilt from the events up to 'version', or up to the instant 'at' (ISO 8601). Give exactly one.")]

@@ -1,5 +1,5 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Hangfire;
 using Marten;
@@ -27,13 +27,12 @@ public record DuplicateScanQueued(string JobId);
 /// writes the pairs to a table and the endpoint pages through them; merging or erasing a customer removes its
 /// pairs in the same transaction. Review a pair, then merge with <c>POST /api/customers/{id}/merge</c>.
 /// </summary>
-public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
+public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, TimeProvider clock)
 {
     public const string JobId = "scan-duplicate-customers";
     public const double NameSimilarity = 0.8;
     public const string TableName = "customer_duplicate_candidates";
-    private const string Profiles = $"{CrmMarten.Schema}.mt_doc_customerprofile";
-    public const string Candidates = $"{CrmMarten.Schema}.{TableName}";
+    public const string Candidates = $"{Schemas.Crm}.{TableName}";
     private const string Open = "status not in ('Merged', 'Erased')";
 
     public static Table Table()
@@ -61,7 +60,7 @@ public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
                 select id, phone, country, lower(name) as n,
                        split_part(lower(name), ' ', 1) as first_word,
                        regexp_replace(lower(name), '^.* ', '') as last_word
-                from {Profiles} where {Open} and name is not null
+                from {names.Table<CustomerProfile>()} where {Open} and name is not null
             ),
             pairs as (
                 select x.id as first, y.id as second, 'same phone' as reason, 1.0::float8 as similarity
@@ -95,8 +94,7 @@ public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
             session.QueueSqlCommand($"delete from {Candidates} where first = ? or second = ?", CustomerId, CustomerId);
     }
 
-    public static async Task<Page<DuplicateCandidate>> Read(NpgsqlDataSource database, int page, int pageSize,
-        CancellationToken cancellation)
+    public async Task<Page<DuplicateCandidate>> Read(int page, int pageSize, CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
             with page as (
@@ -107,7 +105,7 @@ public sealed class DuplicateScan(NpgsqlDataSource database, TimeProvider clock)
             select f.id, f.name, f.email, f.phone, f.country, f.mt_version,
                    s.id, s.name, s.email, s.phone, s.country, s.mt_version,
                    c.reason, c.similarity, c.found_at, (select count(*) from {Candidates}) as total
-            from page c join {Profiles} f on f.id = c.first join {Profiles} s on s.id = c.second
+            from page c join {names.Table<CustomerProfile>()} f on f.id = c.first join {names.Table<CustomerProfile>()} s on s.id = c.second
             order by c.similarity desc, c.first, c.second, c.reason
             """);
         var candidates = new List<DuplicateCandidate>();
@@ -140,9 +138,9 @@ public static class DuplicateCandidatesEndpoint
         Description = "Pairs with the same phone number, or very similar names in the same country, as found by the last scan (see 'foundAt'); most similar first. Merging or erasing a customer removes its pairs.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
-    public static Task<Page<DuplicateCandidate>> Get(int? page, int? pageSize, NpgsqlDataSource database,
+    public static Task<Page<DuplicateCandidate>> Get(int? page, int? pageSize, DuplicateScan scan,
         CancellationToken cancellation) =>
-        DuplicateScan.Read(database, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
+        scan.Read(page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
 }
 
 public static class ScanForDuplicatesEndpoint

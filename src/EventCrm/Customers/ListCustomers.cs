@@ -53,7 +53,7 @@ public static class ListCustomersEndpoint
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Page<CustomerProfile>> List([AsParameters] CustomerSearch search, IQuerySession session,
-        TimeProvider clock, CancellationToken cancellation)
+        ICustomerScores scores, TimeProvider clock, CancellationToken cancellation)
     {
         IQueryable<CustomerProfile> query = session.Query<CustomerProfile>();
 
@@ -72,10 +72,8 @@ public static class ListCustomersEndpoint
         if (search.Status is { } status) query = query.Where(p => p.Status == status);
         if (search.MinTotal is { } min) query = query.Where(p => p.TotalSpent >= min);
         if (search.MaxTotal is { } max) query = query.Where(p => p.TotalSpent <= max);
-        if (search.MinChurnRisk is { } risk)
-            query = query.Where(p => p.MatchesSql("d.id in (select id from crm.mt_doc_customerscore where churn_risk >= ?)", risk));
-        if (!string.IsNullOrWhiteSpace(search.Segment))
-            query = query.Where(p => p.MatchesSql("d.id in (select id from crm.mt_doc_customerscore where segment_name = ?)", search.Segment.Trim()));
+        if (search.MinChurnRisk is { } risk) query = scores.WithChurnRiskOf(query, risk);
+        if (!string.IsNullOrWhiteSpace(search.Segment)) query = scores.InSegment(query, search.Segment.Trim());
 
         query = (search.Sort ?? "name") switch
         {

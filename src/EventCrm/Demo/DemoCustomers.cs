@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using static EventCrm.Demo.DemoDraws;
 using Bogus;
 using EventCrm.Customers;
@@ -5,22 +6,6 @@ using EventCrm.Infrastructure.Http;
 using PhoneNumbers;
 
 namespace EventCrm.Demo;
-
-/// <summary>One generated stream: its id, its aggregate type, and its events, each with the business time it happened.</summary>
-public sealed record DemoStream(Guid Id, Type AggregateType, IReadOnlyList<(object Event, DateTimeOffset At)> Events);
-
-/// <summary>What the sales part of the demo needs to know about a generated customer.</summary>
-public sealed record DemoCustomerFacts(
-    Guid Id,
-    string Name,
-    string Email,
-    string? Phone,
-    string? Owner,
-    string Source,
-    decimal? Income,
-    DateTimeOffset RegisteredAt,
-    DateTimeOffset ActiveUntil,
-    Customer Customer);
 
 /// <summary>
 /// Deterministic demo customers. Customer number <c>i</c> of seed <c>s</c> is always the same person with the
@@ -119,13 +104,7 @@ public static class DemoCustomers
         {
             foreach (var e in produced)
             {
-                if (e is CustomerRegistered registered)
-                {
-                    customer = Customer.Create(registered);
-                    customer.Id = id;
-                    customer.Version = 1;
-                }
-                else customer.Play(e);
+                customer = e is CustomerRegistered ? Fold<Customer>.Apply(null, e) with { Id = id } : Fold<Customer>.Apply(customer, e);
                 events.Add((e, at));
             }
         }

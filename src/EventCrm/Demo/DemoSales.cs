@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using static EventCrm.Demo.DemoDraws;
 using System.Security.Claims;
 using Bogus;
@@ -73,17 +74,14 @@ public static class DemoSales
         var opened = (OpportunityOpened)start.Events.Single();
         if (leadId is { } from) opened = opened with { SourceLeadId = from };
         var events = new List<(object, DateTimeOffset)> { (opened, opensAt) };
-        var opportunity = Opportunity.Create(opened);
-        opportunity.Id = id;
-        opportunity.Version = 1;
+        var opportunity = Fold<Opportunity>.Apply(null, opened) with { Id = id };
 
         void Record(IEnumerable<object> produced, DateTimeOffset at)
         {
             foreach (var e in produced)
             {
                 events.Add((e, at));
-                Evolve(opportunity, e);
-                opportunity.Version++;
+                opportunity = Fold<Opportunity>.Apply(opportunity, e);
             }
         }
 
@@ -184,8 +182,7 @@ public static class DemoSales
         var capture = new CaptureLead(name, email, phone, null, source);
         Check(CaptureLeadEndpoint.Validate(capture, rules), capture);
         var captured = (LeadCaptured)CaptureLeadEndpoint.Post(capture, rules, clock).Item2.Events.Single();
-        var lead = global::EventCrm.Sales.Lead.Create(captured);
-        lead.Version = 1;
+        var lead = Fold<Lead>.Apply(null, captured);
         var qualifiedAt = capturedAt.AddDays(1 + random.Next(3));
         clock.Now = qualifiedAt;
         var qualify = new QualifyLead(1);
@@ -208,8 +205,7 @@ public static class DemoSales
         Check(CaptureLeadEndpoint.Validate(capture, rules), capture);
         var captured = (LeadCaptured)CaptureLeadEndpoint.Post(capture, rules, clock).Item2.Events.Single();
         var events = new List<(object, DateTimeOffset)> { (captured, capturedAt) };
-        var lead = global::EventCrm.Sales.Lead.Create(captured);
-        lead.Version = 1;
+        var lead = Fold<Lead>.Apply(null, captured);
 
         var roll = random.NextDouble();
         if (roll < 0.6)
@@ -242,18 +238,6 @@ public static class DemoSales
         Check(LogActivityEndpoint.Validate(command, regarding, user, clock), command);
         var (_, start) = LogActivityEndpoint.Decide(command, regarding, user, clock);
         return new DemoStream(NewId(random), typeof(Activity), [(start.Events.Single(), at)]);
-    }
-
-    private static void Evolve(Opportunity opportunity, object e)
-    {
-        switch (e)
-        {
-            case OpportunityStageChanged x: opportunity.Apply(x); break;
-            case OpportunityAmountChanged x: opportunity.Apply(x); break;
-            case OpportunityWon x: opportunity.Apply(x); break;
-            case OpportunityLost x: opportunity.Apply(x); break;
-            default: throw new InvalidOperationException($"The demo generator does not produce {e.GetType().Name}.");
-        }
     }
 
     private static ClaimsPrincipal User(string name) => DemoDraws.User(name, Roles.Sales);

@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using static EventCrm.Demo.DemoDraws;
 using System.Security.Claims;
 using EventCrm.Customers;
@@ -70,17 +71,14 @@ public static class DemoService
         var (_, start, _) = OpenTicketEndpoint.Post(open, rules, clock);
         var id = NewId(random);
         var events = new List<(object, DateTimeOffset)>();
-        var ticket = new Ticket();
+        Ticket ticket = null!;
 
         void Record(IEnumerable<object> produced, DateTimeOffset at)
         {
             var list = produced.ToList();
             foreach (var e in list) events.Add((e, at));
-            ticket = events.Count == list.Count && list[0] is TicketOpened first
-                ? Service.Ticket.Create(first).After(list.Skip(1))
-                : ticket.After(list);
-            ticket.Id = id;
-            ticket.Version = events.Count;
+            ticket = Fold<Ticket>.Apply(ticket, list);
+            if (ticket.Id != id) ticket = ticket with { Id = id };
         }
 
         // Promises kept or broken: the scheduled check runs at each due time the answer has not beaten.

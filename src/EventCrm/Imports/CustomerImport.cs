@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using Marten;
 
@@ -101,7 +102,7 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
         {
             foreach (var e in produced)
             {
-                customer.Play(e);
+                customer = Fold<Customer>.Apply(customer, e);
                 events.Add(e);
             }
         }

@@ -91,7 +91,7 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
         AnsiConsole.MarkupLineInterpolated(
             $"Import [bold]{batchId}[/] {batch.Status.ToString().ToLowerInvariant()}: {c.Rows:N0} rows in {seconds:F1} s ({c.Rows / Math.Max(0.001, seconds):N0} rows/s); {c.Created:N0} created, {c.Updated:N0} updated, {c.Skipped:N0} skipped, {c.Flagged:N0} flagged, {c.Duplicates:N0} duplicate, {c.Rejected:N0} rejected.");
         if (batch.Failure is { } failure) AnsiConsole.MarkupLineInterpolated($"[red]{failure}[/]");
-        var rejected = await ImportQueries.Rows<RejectedRow>(services.GetRequiredService<NpgsqlDataSource>(), batchId, "rejected", null, 1, 20, CancellationToken.None);
+        var rejected = await services.GetRequiredService<ImportQueries>().Rows<RejectedRow>(batchId, ImportQueries.RowsRejected, null, 1, 20, CancellationToken.None);
         foreach (var row in rejected)
             AnsiConsole.MarkupLineInterpolated($"  row {row.Row}: {string.Join("; ", row.Errors.Select(e => e.Field.Length > 0 ? $"{e.Field}: {e.Reason}" : e.Reason))}");
         if (c.Rejected > rejected.Count) AnsiConsole.MarkupLineInterpolated($"  ... and {c.Rejected - rejected.Count:N0} more: GET /api/imports/{batchId}");

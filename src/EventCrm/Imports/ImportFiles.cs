@@ -1,5 +1,5 @@
+using EventCrm.Infrastructure.Storage;
 using System.Security.Cryptography;
-using EventCrm.Infrastructure;
 using Npgsql;
 using Weasel.Postgresql.Tables;
 
@@ -12,7 +12,7 @@ namespace EventCrm.Imports;
 public sealed class ImportFiles(NpgsqlDataSource database)
 {
     public const int PieceBytes = 1024 * 1024;
-    private const string Pieces = $"{CrmMarten.Schema}.import_file_pieces";
+    private const string Pieces = $"{Schemas.Crm}.import_file_pieces";
 
     public static Table Table()
     {

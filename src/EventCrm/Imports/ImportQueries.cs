@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
@@ -39,22 +39,26 @@ public record ImportReport(
 /// Reads imports. Totals come from the batch's read model; the rows themselves are read from the batch's
 /// events in PostgreSQL, one page at a time, so a report on a 100,000-row file stays small.
 /// </summary>
-public static class ImportQueries
+public sealed class ImportQueries(IDocumentStore store, NpgsqlDataSource database, StoreNames names)
 {
-    private const string Events = $"{CrmMarten.Schema}.mt_events";
+    /// <summary>The rows a slice did (<see cref="ImportRowsProcessed.Rows"/>) or refused (<see cref="ImportRowsProcessed.Rejected"/>).</summary>
+    public static readonly string RowsDone = StoreNames.Json<ImportRowsProcessed>(x => x.Rows);
+    public static readonly string RowsRejected = StoreNames.Json<ImportRowsProcessed>(x => x.Rejected);
+
+    private static readonly string Outcome = StoreNames.Json<ImportedRow>(x => x.Outcome);
+    private static readonly string Row = StoreNames.Json<ImportedRow>(x => x.Row);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
-    public static async Task<ImportBatch?> Batch(IDocumentStore store, Guid id, CancellationToken cancellation)
+    public async Task<ImportBatch?> Batch(Guid id, CancellationToken cancellation)
     {
         await using var session = store.QuerySession();
         return await session.LoadAsync<ImportBatch>(id, cancellation);
     }
 
-    public static async Task<ImportReport?> Report(IDocumentStore store, NpgsqlDataSource database, Guid id, int page, int pageSize,
-        CancellationToken cancellation)
+    public async Task<ImportReport?> Report(Guid id, int page, int pageSize, CancellationToken cancellation)
     {
-        if (await Batch(store, id, cancellation) is not { } batch) return null;
-        var rejected = await Rows<RejectedRow>(database, id, "rejected", null, page, pageSize, cancellation);
+        if (await Batch(id, cancellation) is not { } batch) return null;
+        var rejected = await Rows<RejectedRow>(id, RowsRejected, null, page, pageSize, cancellation);
         return new ImportReport(batch.Id, batch.Version, batch.Kind, batch.Status, Math.Round(batch.Progress, 4), batch.FileName, batch.Format,
             batch.Bytes, batch.Sha256, batch.Options, batch.StartedBy, batch.StartedAt, batch.FinishedAt, batch.Columns, batch.IgnoredColumns,
             batch.Counts, batch.Failure, batch.RevertedRows, batch.KeptRows, batch.RevertedAt,
@@ -62,20 +66,21 @@ public static class ImportQueries
     }
 
     /// <summary>One page of the rows recorded in the batch's events under <paramref name="list"/>, in row order.</summary>
-    public static Task<List<T>> Rows<T>(NpgsqlDataSource database, Guid id, string list, string? outcome, int page, int pageSize,
+    public Task<List<T>> Rows<T>(Guid id, string list, string? outcome, int page, int pageSize,
         CancellationToken cancellation) =>
-        Rows<T>(database, id, list, outcome is null ? null : [outcome], 0, pageSize, (page - 1) * pageSize, cancellation);
+        Rows<T>(id, list, outcome is null ? null : [outcome], 0, pageSize, (page - 1) * pageSize, cancellation);
 
     /// <summary>Rows after <paramref name="afterRow"/> whose outcome is one of <paramref name="outcomes"/> (any when null).</summary>
-    public static async Task<List<T>> Rows<T>(NpgsqlDataSource database, Guid id, string list, string[]? outcomes, int afterRow,
+    public async Task<List<T>> Rows<T>(Guid id, string list, string[]? outcomes, int afterRow,
         int limit, int offset, CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
             select r.value::text
-            from {Events} e cross join lateral jsonb_array_elements(e.data -> '{list}') r(value)
-            where e.stream_id = $1 and e.type = 'import_rows_processed' and ($2::text[] is null or r.value ->> 'outcome' = any($2))
-              and (r.value ->> 'row')::int > $3
-            order by (r.value ->> 'row')::int
+            from {names.Events} e cross join lateral jsonb_array_elements(e.data -> '{list}') r(value)
+            where e.stream_id = $1 and e.type = '{names.EventType<ImportRowsProcessed>()}'
+              and ($2::text[] is null or r.value ->> '{Outcome}' = any($2))
+              and (r.value ->> '{Row}')::int > $3
+            order by (r.value ->> '{Row}')::int
             limit $4 offset $5
             """);
         command.Parameters.AddWithValue(id);
@@ -99,9 +104,9 @@ public static class GetImportEndpoint
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Imports")]
     [ProducesResponseType(typeof(ImportReport), 200)]
-    public static async Task<IResult> Get(Guid batchId, int? page, int? pageSize, IDocumentStore store, NpgsqlDataSource database,
+    public static async Task<IResult> Get(Guid batchId, int? page, int? pageSize, ImportQueries imports,
         CancellationToken cancellation) =>
-        await ImportQueries.Report(store, database, batchId, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation) is { } report
+        await imports.Report(batchId, page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation) is { } report
             ? Results.Ok(report)
             : Results.Problem(Problems.NotFound($"No import {batchId}."));
 }
@@ -121,14 +126,14 @@ public static class ListImportRowsEndpoint
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Imports")]
     [ProducesResponseType(typeof(Page<ImportedRow>), 200)]
-    public static async Task<IResult> Get(Guid batchId, string? outcome, int? page, int? pageSize, IDocumentStore store,
-        NpgsqlDataSource database, CancellationToken cancellation)
+    public static async Task<IResult> Get(Guid batchId, string? outcome, int? page, int? pageSize, ImportQueries imports,
+        CancellationToken cancellation)
     {
-        if (await ImportQueries.Batch(store, batchId, cancellation) is not { } batch)
+        if (await imports.Batch(batchId, cancellation) is not { } batch)
             return Results.Problem(Problems.NotFound($"No import {batchId}."));
         var filter = outcome is null ? (RowOutcome?)null : Enum.Parse<RowOutcome>(outcome, ignoreCase: true);
         var (number, size) = (page ?? 1, pageSize ?? Paging.DefaultPageSize);
-        var rows = await ImportQueries.Rows<ImportedRow>(database, batchId, "rows", filter?.ToString(), number, size, cancellation);
+        var rows = await imports.Rows<ImportedRow>(batchId, ImportQueries.RowsDone, filter?.ToString(), number, size, cancellation);
         var c = batch.Counts;
         long total = filter switch
         {

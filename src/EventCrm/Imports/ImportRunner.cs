@@ -8,31 +8,6 @@ using Npgsql;
 
 namespace EventCrm.Imports;
 
-/// <summary>What the rows of one commit decided, and the batch's memory of the file so far.</summary>
-public sealed class ImportContext(ImportBatch batch, CultureInfo culture)
-{
-    public ImportBatch Batch { get; } = batch;
-    public CultureInfo Culture { get; } = culture;
-
-    /// <summary>Every record seen, by content: an exact repeat is dropped.</summary>
-    public Dictionary<string, int> Records { get; } = [];
-
-    /// <summary>Every customer (by e-mail) or purchase (by content) a row has named: the first row counts.</summary>
-    public Dictionary<string, int> Keys { get; } = [];
-}
-
-/// <summary>Decides a slice of rows: appends the customers' events to the session, answers what each row did.</summary>
-public interface IRowImporter
-{
-    ImportFields Fields { get; }
-
-    Task<(List<ImportedRow> Rows, List<RejectedRow> Rejected)> Decide(IDocumentSession session, IReadOnlyList<SourceRow> rows,
-        ImportContext context, CancellationToken cancellation);
-
-    /// <summary>The key of a row already known to be readable, for repeats across commits (and on resuming).</summary>
-    string? KeyOf(SourceRow row, ImportContext context);
-}
-
 /// <summary>
 /// Works through a stored file in commits of <see cref="RowsPerCommit"/> rows. Each commit appends the
 /// customers' events and the batch's <see cref="ImportRowsProcessed"/> in one transaction, against the batch's

@@ -3,24 +3,7 @@ using Marten;
 
 namespace EventCrm.Imports;
 
-/// <summary>The imports' part of the store and of the container, and their limits (section <c>Imports</c>).</summary>
-public sealed class ImportRules
-{
-    public const string Section = "Imports";
-
-    /// <summary>The largest file taken (a 100,000-row customer file is about 10 MB).</summary>
-    public const long MaxFileBytes = 256L * 1024 * 1024;
-
-    /// <summary>Files up to this size are imported during the request (201); larger ones by a background job (202).</summary>
-    public long InlineMaxBytes { get; set; } = 512 * 1024;
-
-    /// <summary>Reverts of up to this many rows run during the request; more by a background job.</summary>
-    public int InlineRevertRows { get; set; } = 2_000;
-
-    /// <summary>The culture of numbers and dates when an import does not name one.</summary>
-    public string DefaultCulture { get; set; } = "en-US";
-}
-
+/// <summary>The imports' part of the store: the batches' read model and the stored files.</summary>
 public static class ImportStorage
 {
     public static void Configure(StoreOptions options)
@@ -28,18 +11,5 @@ public static class ImportStorage
         options.Projections.Add<ImportBatchProjection>(ProjectionLifecycle.Inline);
         options.Storage.ExtendedSchemaObjects.Add(ImportFiles.Table());
         options.Schema.For<ImportBatch>().Duplicate(x => x.StartedAt);
-    }
-
-    public static IServiceCollection AddImports(this IServiceCollection services, IConfiguration configuration)
-    {
-        services.AddSingleton(configuration.GetSection(ImportRules.Section).Get<ImportRules>() ?? new ImportRules());
-        services.AddSingleton<ImportFiles>();
-        services.AddSingleton<CustomerImport>();
-        services.AddSingleton<PurchaseImport>();
-        services.AddSingleton<ImportRunner>();
-        services.AddSingleton<ImportReverter>();
-        services.AddSingleton<ImportStarter>();
-        services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(form => form.MultipartBodyLengthLimit = ImportRules.MaxFileBytes);
-        return services;
     }
 }

@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using System.Security.Cryptography;
 using System.Text;
 using EventCrm.Customers;
@@ -54,7 +55,7 @@ public sealed class PurchaseImport(TimeProvider clock) : IRowImporter
         var emails = cleaned.Where(c => c.CustomerId is null).Select(c => c.Email!).Distinct().ToArray();
         var owners = (await session.Query<CustomerProfile>().Where(p => p.Email.IsOneOf(emails)).ToListAsync(cancellation))
             .ToDictionary(p => p.Email!, p => p.MergedInto ?? p.Id);
-        var streams = new Dictionary<Guid, IEventStream<Customer>>();
+        var streams = new Dictionary<Guid, WorkingStream<Customer>>();
 
         foreach (var (row, id, email, command) in cleaned)
         {
@@ -66,7 +67,7 @@ public sealed class PurchaseImport(TimeProvider clock) : IRowImporter
             }
             if (!streams.TryGetValue(customerId, out var stream))
             {
-                stream = await session.Events.FetchForWriting<Customer>(customerId, cancellation);
+                stream = new WorkingStream<Customer>(await session.Events.FetchForWriting<Customer>(customerId, cancellation));
                 if (stream.Aggregate is null)
                 {
                     rejected.Add(new RejectedRow(row.Row, [new RowError("customerId", $"No customer {customerId}.")]));
@@ -95,8 +96,7 @@ public sealed class PurchaseImport(TimeProvider clock) : IRowImporter
                 imported.Add(new ImportedRow(row.Row, RowOutcome.Skipped, customerId, recorded.PurchaseId, Note: "This purchase is already recorded."));
                 continue;
             }
-            customer.Play(recorded);
-            stream.AppendOne(recorded);
+            stream.Append([recorded]);
             imported.Add(new ImportedRow(row.Row, RowOutcome.Created, customerId, recorded.PurchaseId));
         }
         return (imported, rejected);

@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
@@ -21,7 +22,7 @@ public record RevertImport(int Version);
 /// tags it added are removed; purchases it recorded are voided. The events carry the source
 /// <c>import:&lt;batchId&gt;:revert</c>. Resumable like the import itself.
 /// </summary>
-public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource database, CustomerRules rules, TimeProvider clock,
+public sealed class ImportReverter(IDocumentStore store, ImportQueries imports, CustomerRules rules, TimeProvider clock,
     ILogger<ImportReverter> logger)
 {
     public const string RevertedTag = "import-reverted";
@@ -33,24 +34,24 @@ public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource databa
 
     public async Task<ImportBatch?> Run(Guid batchId, IProgress<ImportBatch>? progress, CancellationToken cancellation)
     {
-        var batch = await ImportQueries.Batch(store, batchId, cancellation);
+        var batch = await imports.Batch(batchId, cancellation);
         if (batch is null || batch.Status != ImportStatus.Reverting) return batch;
 
         while (true)
         {
-            var rows = await ImportQueries.Rows<ImportedRow>(database, batchId, "rows",
+            var rows = await imports.Rows<ImportedRow>(batchId, ImportQueries.RowsDone,
                 [nameof(RowOutcome.Created), nameof(RowOutcome.Updated)], batch.LastRevertedRow, RowsPerCommit, 0, cancellation);
             if (rows.Count == 0) break;
 
             await using var session = Session(batch, "revert");
-            var streams = new Dictionary<Guid, IEventStream<Customer>>();
+            var streams = new Dictionary<Guid, WorkingStream<Customer>>();
             var reverted = new List<int>();
             var kept = new List<RevertKept>();
             foreach (var row in rows)
             {
                 var id = row.CustomerId!.Value;
                 if (!streams.TryGetValue(id, out var stream))
-                    streams[id] = stream = await session.Events.FetchForWriting<Customer>(id, cancellation);
+                    streams[id] = stream = new WorkingStream<Customer>(await session.Events.FetchForWriting<Customer>(id, cancellation));
                 var (undone, left) = Undo(batch, row, stream);
                 if (undone) reverted.Add(row.Row);
                 if (left is not null) kept.Add(new RevertKept(row.Row, id, left));
@@ -65,7 +66,7 @@ public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource databa
             {
                 logger.LogInformation("Revert of import {BatchId} raced with another change; trying the rows again", batchId);
             }
-            batch = (await ImportQueries.Batch(store, batchId, cancellation))!;
+            batch = (await imports.Batch(batchId, cancellation))!;
             if (batch.Status != ImportStatus.Reverting) return batch;
             progress?.Report(batch);
         }
@@ -76,11 +77,11 @@ public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource databa
             stream.AppendOne(new ImportReverted(batch.RevertedRows, batch.KeptRows, clock.GetUtcNow()));
             await session.SaveChangesAsync(cancellation);
         }
-        return await ImportQueries.Batch(store, batchId, cancellation);
+        return await imports.Batch(batchId, cancellation);
     }
 
     /// <summary>Appends what undoes one row; answers whether anything was undone and what was left in place, and why.</summary>
-    private (bool Undone, string? Kept) Undo(ImportBatch batch, ImportedRow row, IEventStream<Customer> stream)
+    private (bool Undone, string? Kept) Undo(ImportBatch batch, ImportedRow row, WorkingStream<Customer> stream)
     {
         var customer = stream.Aggregate;
         if (customer is null) return (false, "The customer no longer exists.");
@@ -90,11 +91,10 @@ public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource databa
         var events = new List<object>();
         void Take(IEnumerable<object> produced)
         {
-            foreach (var e in produced)
-            {
-                customer.Play(e);
-                events.Add(e);
-            }
+            var list = produced.ToList();
+            stream.Append(list);
+            events.AddRange(list);
+            customer = stream.Aggregate!;
         }
 
         string? keptReason = null;
@@ -132,7 +132,6 @@ public sealed class ImportReverter(IDocumentStore store, NpgsqlDataSource databa
                 Take(ChangeTagsEndpoint.Post(new ChangeTags(customer.Version, Remove: added), customer, clock).Item2);
             if (changedSince.Count > 0) keptReason = $"Changed since the import, so kept: {string.Join(", ", changedSince)}.";
         }
-        stream.AppendMany(events);
         return (events.Count > 0, events.Count == 0 ? keptReason ?? "Nothing left to undo." : keptReason);
     }
 
@@ -161,8 +160,8 @@ public static class RevertImportEndpoint
     [Tags("Imports")]
     [ProducesResponseType(typeof(ImportReport), 200)]
     [ProducesResponseType(typeof(ImportAccepted), 202)]
-    public static async Task<IResult> Post(RevertImport command, Guid batchId, HttpContext http, IDocumentStore store,
-        NpgsqlDataSource database, ImportReverter reverter, ImportRules rules, IBackgroundJobClient jobs, TimeProvider clock)
+    public static async Task<IResult> Post(RevertImport command, Guid batchId, HttpContext http, IDocumentStore store, ImportQueries imports,
+        ImportReverter reverter, ImportRules rules, IBackgroundJobClient jobs, TimeProvider clock)
     {
         await using (var session = store.LightweightSession())
         {
@@ -171,7 +170,7 @@ public static class RevertImportEndpoint
             stream.AppendOne(new ImportRevertStarted(clock.GetUtcNow()));
             await session.SaveChangesAsync();
         }
-        var batch = (await ImportQueries.Batch(store, batchId, CancellationToken.None))!;
+        var batch = (await imports.Batch(batchId, CancellationToken.None))!;
         var url = $"/api/imports/{batchId}";
         if (batch.Counts.Created + batch.Counts.Updated > rules.InlineRevertRows)
         {
@@ -179,6 +178,6 @@ public static class RevertImportEndpoint
             return Results.Accepted(url, new ImportAccepted(batchId, "reverting", url));
         }
         await reverter.Run(batchId, null, CancellationToken.None);
-        return Results.Ok(await ImportQueries.Report(store, database, batchId, 1, Paging.DefaultPageSize, CancellationToken.None));
+        return Results.Ok(await imports.Report(batchId, 1, Paging.DefaultPageSize, CancellationToken.None));
     }
 }

@@ -23,7 +23,7 @@ public record ImportAccepted(Guid Id, string Status, string Url);
 /// Stores an uploaded file and starts its import: during the request for a small file (201 with the report),
 /// as a background job for a large one (202; follow the <c>Location</c>). The same for the CLI verb.
 /// </summary>
-public sealed class ImportStarter(IDocumentStore store, NpgsqlDataSource database, ImportFiles files, ImportRunner runner,
+public sealed class ImportStarter(IDocumentStore store, ImportQueries imports, ImportFiles files, ImportRunner runner,
     ImportRules rules, IBackgroundJobClient jobs, TimeProvider clock)
 {
     public static FieldErrors Check(ImportKind kind, ImportRequest request, FieldErrors errors)
@@ -123,7 +123,7 @@ public sealed class ImportStarter(IDocumentStore store, NpgsqlDataSource databas
             });
 
         var url = $"/api/imports/{batchId}";
-        var size = (await ImportQueries.Batch(store, batchId, cancellation))!.Bytes;
+        var size = (await imports.Batch(batchId, cancellation))!.Bytes;
         if (size > rules.InlineMaxBytes)
         {
             jobs.Enqueue<ImportRunner>(job => job.Run(batchId, CancellationToken.None));
@@ -134,7 +134,7 @@ public sealed class ImportStarter(IDocumentStore store, NpgsqlDataSource databas
         if (done is { Status: ImportStatus.Failed })
             return Results.Problem(Problems.RuleViolation("The file cannot be imported.", done.Failure!,
                 new Dictionary<string, object?> { ["importId"] = batchId, ["import"] = url }));
-        return Results.Created(url, await ImportQueries.Report(store, database, batchId, 1, Paging.DefaultPageSize, cancellation));
+        return Results.Created(url, await imports.Report(batchId, 1, Paging.DefaultPageSize, cancellation));
     }
 }
 

@@ -1,31 +1,22 @@
-using EventCrm.Analytics;
-using EventCrm.Audit;
-using EventCrm.Customers;
-using EventCrm.Imports;
-using EventCrm.Models;
-using EventCrm.Sales;
-using EventCrm.Service;
 using EventCrm.Infrastructure.Idempotency;
+using EventCrm.Infrastructure.Storage;
 using JasperFx;
 using JasperFx.Events;
 using Marten;
 using Npgsql;
 using Weasel.Core;
 using Wolverine;
-using Wolverine.Http;
 using Wolverine.Marten;
 
 namespace EventCrm.Infrastructure;
 
 /// <summary>
 /// The event store and document store (schema <c>crm</c>), and Wolverine on top of it: transactional outbox,
-/// automatic transactions, durable local queues, all in the same PostgreSQL database.
+/// automatic transactions, durable local queues, all in the same PostgreSQL database. The contexts add their
+/// projections, documents and tables in their own modules (<c>services.ConfigureMarten</c>).
 /// </summary>
 public static class CrmMarten
 {
-    public const string Schema = "crm";
-    public const string MessagingSchema = "wolverine";
-
     private const string MissingConnection =
         "ConnectionStrings:Postgres is not configured. './build/crm run' starts a local PostgreSQL and sets it; " +
         "elsewhere set the environment variable ConnectionStrings__Postgres.";
@@ -52,7 +43,7 @@ public static class CrmMarten
 
         services.AddMarten(options =>
             {
-                options.DatabaseSchemaName = Schema;
+                options.DatabaseSchemaName = Schemas.Crm;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
                 // Auditors read who, why and through what each event was appended.
@@ -61,28 +52,17 @@ public static class CrmMarten
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
 
                 options.Schema.For<IdempotencyRecord>().Index(x => x.ExpiresAt);
-
-                AuditStorage.Configure(options);
-                CustomerStorage.Configure(options, CustomerRules.From(configuration));
-                SalesStorage.Configure(options);
-                ServiceStorage.Configure(options);
-                AnalyticsSchema.Configure(options);
-                ImportStorage.Configure(options);
-                ModelStorage.Configure(options);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
             .IntegrateWithWolverine(wolverine =>
             {
-                wolverine.MessageStorageSchemaName = MessagingSchema;
+                wolverine.MessageStorageSchemaName = Schemas.Messaging;
                 // Asynchronous projections run on one node at a time, spread over the nodes by Wolverine.
                 wolverine.UseWolverineManagedEventSubscriptionDistribution = true;
             })
             .ApplyAllDatabaseChangesOnStartup();
-        services.AddAuditIndexes();
-        services.AddAnalyticsSchema();
-        services.AddImports(configuration);
-        services.AddModels();
+        services.AddSingleton<StoreNames>();
 
         return services;
     }

@@ -31,7 +31,7 @@ public sealed class CustomerFeatures : CustomerColumns
     public static readonly string[] Categorical = [nameof(Country), nameof(Source)];
 
     /// <summary>The customer as of <paramref name="cutoff"/> (null when not yet registered), with labels from the following days.</summary>
-    public static CustomerFeatures? Of(CustomerHistory history, DateTimeOffset cutoff)
+    public static CustomerFeatures? Of(CustomerPast history, DateTimeOffset cutoff)
     {
         if (history.RegisteredAt > cutoff) return null;
         var before = history.Purchases.Where(p => p.At <= cutoff).ToList();

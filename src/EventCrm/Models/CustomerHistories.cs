@@ -1,11 +1,40 @@
 using EventCrm.Customers;
 using EventCrm.Infrastructure;
-using Npgsql;
+using EventCrm.Service;
+using JasperFx.Events;
+using Marten;
+using Marten.Events;
 
 namespace EventCrm.Models;
 
+/// <summary>
+/// The customers' pasts read straight from the event store, so that features can be taken as of any cutoff and
+/// labels from what happened after it: nothing a read model has folded away (or a later change overwrote) leaks
+/// across the cutoff. Purchases count in the house currency; a merge's purchases count for the survivor; voided
+/// purchases do not count.
+/// </summary>
+public sealed class CustomerHistories(IDocumentStore store, CustomerRules rules)
+{
+    public async Task<Dictionary<Guid, CustomerPast>> Load(Guid? only, CancellationToken cancellation)
+    {
+        await using var session = store.QuerySession();
+        var types = Dispatch<CustomerPasts>.EventTypes.ToArray();
+        var events = session.Events.QueryAllRawEvents().Where(e => e.EventTypesAre(types));
+        // One customer: its own stream, and the tickets (streams of their own) that name it.
+        if (only is { } id) events = events.Where(e => e.StreamId == id || e.EventTypeName == TicketOpenedType);
+
+        var pasts = new CustomerPasts(rules.HouseCurrency, only);
+        await foreach (var e in events.OrderBy(e => e.Sequence).ToAsyncEnumerable(cancellation))
+            Dispatch<CustomerPasts>.Apply(pasts, e);
+        return pasts.Customers();
+    }
+
+    private string TicketOpenedType =>
+        ((DocumentStore)store).Events.EventMappingFor(typeof(TicketOpened)).EventTypeName;
+}
+
 /// <summary>What the event store says about one customer, with the business time of every fact.</summary>
-public sealed class CustomerHistory
+public sealed class CustomerPast
 {
     public Guid Id { get; init; }
     public DateTimeOffset RegisteredAt { get; set; }
@@ -20,99 +49,56 @@ public sealed class CustomerHistory
     public bool Gone { get; set; }
 }
 
-/// <summary>
-/// The customers' histories read straight from the event store, so that features can be taken as of any
-/// cutoff and labels from what happened after it: nothing a read model has folded away (or a later change
-/// overwrote) leaks across the cutoff. Purchases count in the house currency; a merge's purchases count for
-/// the survivor; voided purchases do not count.
-/// </summary>
-public sealed class CustomerHistories(NpgsqlDataSource database, CustomerRules rules)
+/// <summary>The fold of the store's events into every customer's past, in the order they were appended.</summary>
+public sealed class CustomerPasts(string houseCurrency, Guid? only)
 {
-    private const string Events = $"{CrmMarten.Schema}.mt_events";
+    private readonly Dictionary<Guid, CustomerPast> _pasts = new();
+    private readonly HashSet<Guid> _voided = [];
 
-    public async Task<Dictionary<Guid, CustomerHistory>> Load(Guid? only, CancellationToken cancellation)
+    private CustomerPast Of(Guid id) => _pasts.TryGetValue(id, out var past) ? past : _pasts[id] = new CustomerPast { Id = id };
+
+    public void Apply(IEvent<CustomerRegistered> e)
     {
-        var histories = new Dictionary<Guid, CustomerHistory>();
-        CustomerHistory Of(Guid id) => histories.TryGetValue(id, out var h) ? h : histories[id] = new CustomerHistory { Id = id };
-
-        await using var command = database.CreateCommand($"""
-            select e.stream_id, e.type,
-                   coalesce(e.data ->> 'registeredAt', e.data ->> 'changedAt', e.data ->> 'purchasedAt', e.data ->> 'at', e.data ->> 'openedAt')::timestamptz,
-                   e.data -> 'demographics' ->> 'birthDate', (e.data -> 'demographics' ->> 'age')::int,
-                   (e.data -> 'demographics' ->> 'annualIncome')::numeric, e.data -> 'demographics' ->> 'country',
-                   e.data ->> 'acquisitionSource', (e.data ->> 'purchaseId')::uuid, (e.data ->> 'amount')::numeric, e.data ->> 'currency',
-                   (e.data ->> 'customerId')::uuid, e.data ->> 'kind'
-            from {Events} e
-            where e.type in ('customer_registered', 'demographics_changed', 'purchase_recorded', 'purchase_voided',
-                             'customer_deactivated', 'customer_reactivated', 'customer_merged_into', 'customer_erased', 'ticket_opened')
-              and ($1::uuid is null or e.stream_id = $1 or (e.type = 'ticket_opened' and (e.data ->> 'customerId')::uuid = $1))
-            order by e.seq_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = only });
-        var voided = new HashSet<Guid>();
-        await using (var reader = await command.ExecuteReaderAsync(cancellation))
-        {
-            while (await reader.ReadAsync(cancellation))
-            {
-                var stream = reader.GetGuid(0);
-                var at = reader.GetFieldValue<DateTimeOffset>(2);
-                switch (reader.GetString(1))
-                {
-                    case "customer_registered":
-                        var registered = Of(stream);
-                        registered.RegisteredAt = at;
-                        registered.Source = reader.IsDBNull(7) ? null : reader.GetString(7);
-                        registered.Demographics.Add(Demographics(reader, at));
-                        break;
-                    case "demographics_changed":
-                        Of(stream).Demographics.Add(Demographics(reader, at));
-                        break;
-                    case "purchase_recorded" when reader.GetString(10) == rules.HouseCurrency:
-                        Of(stream).Purchases.Add((reader.GetGuid(8), at, reader.GetDecimal(9)));
-                        break;
-                    case "purchase_voided":
-                        voided.Add(reader.GetGuid(8));
-                        break;
-                    case "customer_deactivated":
-                        Of(stream).Activity.Add((at, true));
-                        break;
-                    case "customer_reactivated":
-                        Of(stream).Activity.Add((at, false));
-                        break;
-                    case "customer_merged_into" or "customer_erased":
-                        Of(stream).Gone = true;
-                        break;
-                    case "ticket_opened":
-                        Of(reader.GetGuid(11)).Tickets.Add((at, reader.GetString(12) == nameof(Service.TicketKind.Complaint)));
-                        break;
-                }
-            }
-        }
-
-        // A merge hands the duplicate's purchases to the survivor.
-        await using (var merges = database.CreateCommand($"""
-            select e.stream_id, (p ->> 'purchaseId')::uuid, (p ->> 'purchasedAt')::timestamptz, (p ->> 'amount')::numeric
-            from {Events} e cross join lateral jsonb_array_elements(e.data -> 'purchases') p
-            where e.type = 'customer_merged' and p ->> 'currency' = $1 and ($2::uuid is null or e.stream_id = $2)
-            """))
-        {
-            merges.Parameters.AddWithValue(rules.HouseCurrency);
-            merges.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = only });
-            await using var reader = await merges.ExecuteReaderAsync(cancellation);
-            while (await reader.ReadAsync(cancellation))
-                Of(reader.GetGuid(0)).Purchases.Add((reader.GetGuid(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetDecimal(3)));
-        }
-
-        foreach (var history in histories.Values)
-            history.Purchases.RemoveAll(p => voided.Contains(p.Id));
-        // Ticket streams can name customers the filter or the registrations did not produce: keep real customers only.
-        foreach (var id in histories.Where(h => h.Value.RegisteredAt == default || h.Value.Gone).Select(h => h.Key).ToList())
-            histories.Remove(id);
-        return histories;
+        var past = Of(e.StreamId);
+        past.RegisteredAt = e.Data.RegisteredAt;
+        past.Source = e.Data.AcquisitionSource;
+        past.Demographics.Add(Stated(e.Data.RegisteredAt, e.Data.Demographics));
     }
 
-    private static (DateTimeOffset, DateOnly?, int?, decimal?, string?) Demographics(NpgsqlDataReader reader, DateTimeOffset at) =>
-        (at, reader.IsDBNull(3) ? null : DateOnly.Parse(reader.GetString(3), System.Globalization.CultureInfo.InvariantCulture),
-         reader.IsDBNull(4) ? null : reader.GetInt32(4), reader.IsDBNull(5) ? null : reader.GetDecimal(5),
-         reader.IsDBNull(6) ? null : reader.GetString(6));
+    public void Apply(IEvent<DemographicsChanged> e) => Of(e.StreamId).Demographics.Add(Stated(e.Data.ChangedAt, e.Data.Demographics));
+
+    public void Apply(IEvent<PurchaseRecorded> e)
+    {
+        if (e.Data.Currency == houseCurrency) Of(e.StreamId).Purchases.Add((e.Data.PurchaseId, e.Data.PurchasedAt, e.Data.Amount));
+    }
+
+    public void Apply(IEvent<PurchaseVoided> e) => _voided.Add(e.Data.PurchaseId);
+
+    /// <summary>A merge hands the duplicate's purchases to the survivor.</summary>
+    public void Apply(IEvent<CustomerMerged> e) =>
+        Of(e.StreamId).Purchases.AddRange(e.Data.Purchases.Where(p => p.Currency == houseCurrency).Select(p => (p.PurchaseId, p.PurchasedAt, p.Amount)));
+
+    public void Apply(IEvent<CustomerDeactivated> e) => Of(e.StreamId).Activity.Add((e.Data.At, true));
+
+    public void Apply(IEvent<CustomerReactivated> e) => Of(e.StreamId).Activity.Add((e.Data.At, false));
+
+    public void Apply(IEvent<CustomerMergedInto> e) => Of(e.StreamId).Gone = true;
+
+    public void Apply(IEvent<CustomerErased> e) => Of(e.StreamId).Gone = true;
+
+    public void Apply(IEvent<TicketOpened> e)
+    {
+        if (only is null || e.Data.CustomerId == only)
+            Of(e.Data.CustomerId).Tickets.Add((e.Data.OpenedAt, e.Data.Kind == TicketKind.Complaint));
+    }
+
+    /// <summary>Real customers only: tickets can name streams no registration produced, or that are gone.</summary>
+    public Dictionary<Guid, CustomerPast> Customers()
+    {
+        foreach (var past in _pasts.Values) past.Purchases.RemoveAll(p => _voided.Contains(p.Id));
+        return _pasts.Where(p => p.Value.RegisteredAt != default && !p.Value.Gone).ToDictionary();
+    }
+
+    private static (DateTimeOffset, DateOnly?, int?, decimal?, string?) Stated(DateTimeOffset at, Demographics? d) =>
+        (at, d?.BirthDate, d?.Age, d?.AnnualIncome, d?.Country);
 }

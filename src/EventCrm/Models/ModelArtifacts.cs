@@ -1,5 +1,5 @@
+using EventCrm.Infrastructure.Storage;
 using System.Collections.Concurrent;
-using EventCrm.Infrastructure;
 using Marten;
 using Microsoft.ML;
 using Npgsql;
@@ -13,7 +13,7 @@ namespace EventCrm.Models;
 /// </summary>
 public sealed class ModelArtifacts(IDocumentStore store, NpgsqlDataSource database)
 {
-    public const string TableName = $"{CrmMarten.Schema}.model_artifacts";
+    public const string TableName = $"{Schemas.Crm}.model_artifacts";
     private readonly ConcurrentDictionary<string, (int Version, ITransformer Model)> _loaded = new();
     private readonly MLContext _ml = Learning.Context();
 

@@ -1,10 +1,9 @@
-using Hangfire;
 using JasperFx.Events.Projections;
 using Marten;
 
 namespace EventCrm.Models;
 
-/// <summary>The models' part of the store, the container and the schedule (section <c>Models</c>).</summary>
+/// <summary>The models' part of the store and their schedules (section <c>Models</c>).</summary>
 public static class ModelStorage
 {
     /// <summary>Nightly, one after another, unless <c>Models:Schedules:&lt;name&gt;</c> says otherwise.</summary>
@@ -30,31 +29,5 @@ public static class ModelStorage
             .Duplicate(x => x.ChurnRisk)
             .Duplicate(x => x.SegmentName)
             .Duplicate(x => x.ScoredAt);
-    }
-
-    public static IServiceCollection AddModels(this IServiceCollection services)
-    {
-        services.AddSingleton<CustomerHistories>();
-        services.AddSingleton<OpportunityFeatureReader>();
-        services.AddSingleton<IModelDefinition, PurchaseAmountModel>();
-        services.AddSingleton<IModelDefinition, ChurnModel>();
-        services.AddSingleton<IModelDefinition, HighValueModel>();
-        services.AddSingleton<IModelDefinition, SegmentModel>();
-        services.AddSingleton<IModelDefinition, OpportunityWinModel>();
-        services.AddSingleton<ModelCatalog>();
-        services.AddSingleton<ModelArtifacts>();
-        services.AddSingleton<CustomerPredictor>();
-        services.AddSingleton<WinProbabilities>();
-        services.AddTransient<TrainModel>();
-        services.AddTransient<ScoreCustomers>();
-        return services;
-    }
-
-    /// <summary>One recurring training job per model, on its schedule.</summary>
-    public static void Schedule(IRecurringJobManager jobs, IConfiguration configuration)
-    {
-        foreach (var model in ModelCatalog.Names)
-            jobs.AddOrUpdate<TrainModel>(JobId(model), job => job.Run(model, null, null, null, null, CancellationToken.None),
-                Schedule(configuration, model));
     }
 }

@@ -1,4 +1,4 @@
-using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Sales;
 using Microsoft.ML.Data;
 using Npgsql;
@@ -39,26 +39,30 @@ public sealed class OpportunityFeatures
 /// Opportunities with the time they spent in each stage (from the pipeline's stored stage periods), the
 /// activities logged on them before they closed, and their customer as of the day they were opened.
 /// </summary>
-public sealed class OpportunityFeatureReader(NpgsqlDataSource database, CustomerHistories histories)
+public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNames names, CustomerHistories histories)
 {
-    private const string Entries = $"{CrmMarten.Schema}.mt_doc_salespipelineentry";
-    private const string Activities = $"{CrmMarten.Schema}.mt_doc_activityview";
+    private static string Entry(System.Linq.Expressions.Expression<Func<SalesPipelineEntry, object?>> member) => StoreNames.Json(member);
+    private static string Activity(System.Linq.Expressions.Expression<Func<ActivityView, object?>> member) => StoreNames.Json(member);
 
     /// <summary>Closed opportunities (to learn from) or open ones (to score), or the one given.</summary>
     public async Task<List<OpportunityFeatures>> Read(bool open, Guid? only, DateTimeOffset now, CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
             with e as (
-                select id, data, coalesce((data ->> 'closedAt')::timestamptz, $3) as until
-                from {Entries}
-                where (data ->> 'isOpen')::boolean = $1 and ($2::uuid is null or id = $2)),
+                select id, data, coalesce((data ->> '{Entry(x => x.ClosedAt)}')::timestamptz, $3) as until
+                from {names.Table<SalesPipelineEntry>()}
+                where (data ->> '{Entry(x => x.IsOpen)}')::boolean = $1 and ($2::uuid is null or id = $2)),
             a as (
-                select (data ->> 'regardingId')::uuid as opportunity, (data ->> 'occurredAt')::timestamptz as at, data ->> 'kind' as kind
-                from {Activities}
-                where data ->> 'regardingType' = 'Opportunity')
-            select e.id, (e.data ->> 'customerId')::uuid, (e.data ->> 'amount')::numeric, e.data ->> 'currency', e.data ->> 'source',
-                   (e.data ->> 'openedAt')::timestamptz, (e.data ->> 'closedAt')::timestamptz, e.data ->> 'outcome', e.data -> 'periods',
-                   count(a.opportunity), count(a.opportunity) filter (where a.kind = 'Call'), count(a.opportunity) filter (where a.kind = 'Meeting')
+                select (data ->> '{Activity(x => x.RegardingId)}')::uuid as opportunity,
+                       (data ->> '{Activity(x => x.OccurredAt)}')::timestamptz as at, data ->> '{Activity(x => x.Kind)}' as kind
+                from {names.Table<ActivityView>()}
+                where data ->> '{Activity(x => x.RegardingType)}' = '{RegardingType.Opportunity}')
+            select e.id, (e.data ->> '{Entry(x => x.CustomerId)}')::uuid, (e.data ->> '{Entry(x => x.Amount)}')::numeric,
+                   e.data ->> '{Entry(x => x.Currency)}', e.data ->> '{Entry(x => x.Source)}',
+                   (e.data ->> '{Entry(x => x.OpenedAt)}')::timestamptz, (e.data ->> '{Entry(x => x.ClosedAt)}')::timestamptz,
+                   e.data ->> '{Entry(x => x.Outcome)}', e.data -> '{Entry(x => x.Periods)}',
+                   count(a.opportunity), count(a.opportunity) filter (where a.kind = '{ActivityKind.Call}'),
+                   count(a.opportunity) filter (where a.kind = '{ActivityKind.Meeting}')
             from e left join a on a.opportunity = e.id and a.at <= e.until
             group by e.id, e.data
             """);

@@ -73,7 +73,7 @@ public static class WinProbabilityEndpoint
                 Status = StatusCodes.Status409Conflict,
                 Detail = $"Opportunity {opportunityId} was {entry.Outcome.ToString()!.ToLowerInvariant()}; only open opportunities have a win probability.",
             });
-        if (await win.ForOpen(opportunityId, cancellation) is not { } scored) return Results.Problem(PredictionProblems.NoActiveModel(ModelCatalog.OpportunityWin));
+        if (await win.Score(opportunityId, cancellation) is not { } scored) return Results.Problem(PredictionProblems.NoActiveModel(ModelCatalog.OpportunityWin));
         return Results.Ok(new WinProbability(opportunityId, clock.GetUtcNow(),
             new Prediction(ModelCatalog.OpportunityWin, scored.Version, scored.Probabilities[opportunityId], "probability that the opportunity is won")));
     }

@@ -26,7 +26,7 @@ public sealed class SegmentModel(CustomerHistories histories, IConfiguration con
     }
 
     /// <summary>Segments describe customers as they are: recency of a customer who never bought is their tenure.</summary>
-    public static CustomerFeatures? Row(CustomerHistory history, DateTimeOffset now)
+    public static CustomerFeatures? Row(CustomerPast history, DateTimeOffset now)
     {
         var row = CustomerFeatures.Of(history, now);
         if (row is null || !row.ActiveAtCutoff) return null;

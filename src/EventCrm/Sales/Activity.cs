@@ -1,14 +1,14 @@
 namespace EventCrm.Sales;
 
-/// <summary>An activity (or task) as its commands need it.</summary>
-public sealed class Activity
+/// <summary>An activity (or task) as its commands need it, folded from its stream.</summary>
+public sealed record Activity
 {
-    public Guid Id { get; set; }
-    public int Version { get; set; }
-    public ActivityKind Kind { get; set; }
-    public string Owner { get; set; } = "";
-    public DateTimeOffset? DueAt { get; set; }
-    public DateTimeOffset? CompletedAt { get; set; }
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public ActivityKind Kind { get; init; }
+    public string Owner { get; init; } = "";
+    public DateTimeOffset? DueAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
 
     public static Activity Create(ActivityLogged logged) => new()
     {
@@ -17,5 +17,5 @@ public sealed class Activity
         DueAt = logged.DueAt,
     };
 
-    public void Apply(TaskCompleted completed) => CompletedAt = completed.At;
+    public Activity Apply(TaskCompleted completed) => this with { CompletedAt = completed.At };
 }

@@ -1,5 +1,5 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -12,6 +12,25 @@ public record ForecastRow(string Currency, int OpenCount, decimal Pipeline, deci
 
 /// <param name="WeightedBy">"stage probabilities", or the win model and version that weighed the open opportunities.</param>
 public record ForecastReport(DateOnly From, DateOnly To, IReadOnlyList<ForecastRow> Currencies, string WeightedBy = "stage probabilities");
+
+/// <summary>Each open opportunity's chance of being won, and what estimated it (e.g. "opportunity-win version 3").</summary>
+public record WinWeights(string WeightedBy, IReadOnlyDictionary<Guid, double> Probabilities);
+
+/// <summary>
+/// Estimates the chance of winning each open opportunity. Sales weighs by stage when nothing better is known; the
+/// models context provides a trained estimate.
+/// </summary>
+public interface IWinProbabilities
+{
+    /// <summary>Null when no estimate is available (then stage probabilities weigh the forecast).</summary>
+    Task<WinWeights?> ForOpen(Guid? only, CancellationToken cancellation);
+}
+
+/// <summary>No trained estimate: the forecast weighs by stage.</summary>
+internal sealed class StageWeightsOnly : IWinProbabilities
+{
+    public Task<WinWeights?> ForOpen(Guid? only, CancellationToken cancellation) => Task.FromResult<WinWeights?>(null);
+}
 
 public static class ForecastReportEndpoint
 {
@@ -30,14 +49,14 @@ public static class ForecastReportEndpoint
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Reports")]
     public static async Task<ForecastReport> Forecast(DateOnly? from, DateOnly? to, string? owner, string? weighting,
-        NpgsqlDataSource database, SalesRules rules, Models.WinProbabilities win, CancellationToken cancellation)
+        NpgsqlDataSource database, StoreNames names, SalesRules rules, IWinProbabilities win, CancellationToken cancellation)
     {
         var model = weighting == "stages" ? null : await win.ForOpen(null, cancellation);
         var start = from!.Value;
         var end = to!.Value;
         await using var command = database.CreateCommand($"""
             select currency, stage, is_open, count(*), sum(amount)
-            from {SalesReport.Entries}
+            from {names.Table<SalesPipelineEntry>()}
             where ($5::text is null or owner = $5)
               and ((is_open and expected_close_date between $1 and $2)
                 or (outcome = 'Won' and closed_at >= $3 and closed_at < $4))
@@ -69,11 +88,10 @@ public static class ForecastReportEndpoint
                 : row with { WonCount = row.WonCount + count, Won = row.Won + total };
         }
         if (model is null) return new ForecastReport(start, end, [.. byCurrency.Values]);
-        var (version, probabilities) = model.Value;
 
         // With a win model active, each open opportunity counts with its own probability.
         await using var openOnes = database.CreateCommand($"""
-            select id, currency, amount from {SalesReport.Entries}
+            select id, currency, amount from {names.Table<SalesPipelineEntry>()}
             where is_open and expected_close_date between $1 and $2 and ($3::text is null or owner = $3)
             """);
         openOnes.Parameters.AddWithValue(start);
@@ -83,11 +101,11 @@ public static class ForecastReportEndpoint
         await using (var rows = await openOnes.ExecuteReaderAsync(cancellation))
             while (await rows.ReadAsync(cancellation))
             {
-                var p = probabilities.TryGetValue(rows.GetGuid(0), out var known) ? (decimal)known : 0m;
+                var p = model.Probabilities.TryGetValue(rows.GetGuid(0), out var known) ? (decimal)known : 0m;
                 expected[rows.GetString(1)] = expected.GetValueOrDefault(rows.GetString(1)) + rows.GetDecimal(2) * p;
             }
         return new ForecastReport(start, end,
             [.. byCurrency.Values.Select(r => r with { Expected = decimal.Round(expected.GetValueOrDefault(r.Currency), 2, MidpointRounding.AwayFromZero) })],
-            $"{Models.ModelCatalog.OpportunityWin} version {version}");
+            model.WeightedBy);
     }
 }

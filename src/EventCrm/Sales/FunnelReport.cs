@@ -1,5 +1,5 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -36,7 +36,7 @@ public static class FunnelReportEndpoint
         Description = "Per owner (by=owner, the default) or per source (by=source): how many opportunities reached each stage, the rate from one stage to the next, the win rate of closed ones and the average days from opening to winning.")]
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Reports")]
-    public static async Task<FunnelReport> Funnel(string? by, NpgsqlDataSource database, CancellationToken cancellation)
+    public static async Task<FunnelReport> Funnel(string? by, NpgsqlDataSource database, StoreNames names, CancellationToken cancellation)
     {
         var key = by == "source" ? "source" : "owner";
         await using var command = database.CreateCommand($"""
@@ -49,7 +49,7 @@ public static class FunnelReportEndpoint
                    count(*) filter (where outcome = 'Lost'),
                    count(*) filter (where is_open),
                    avg(extract(epoch from closed_at - opened_at) / 86400) filter (where outcome = 'Won')
-            from {SalesReport.Entries} group by {key} order by {key}
+            from {names.Table<SalesPipelineEntry>()} group by {key} order by {key}
             """);
         var rows = new List<FunnelRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellation);

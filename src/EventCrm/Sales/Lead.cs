@@ -2,17 +2,17 @@ namespace EventCrm.Sales;
 
 public enum LeadStatus { New, Qualified, Disqualified, Converted }
 
-/// <summary>A lead as its commands need it.</summary>
-public sealed class Lead
+/// <summary>A lead as its commands need it, folded from its stream; every Apply returns the next state.</summary>
+public sealed record Lead
 {
-    public Guid Id { get; set; }
-    public int Version { get; set; }
-    public LeadStatus Status { get; set; }
-    public string Name { get; set; } = "";
-    public string Email { get; set; } = "";
-    public string? Phone { get; set; }
-    public string? Company { get; set; }
-    public string Source { get; set; } = "";
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public LeadStatus Status { get; init; }
+    public string Name { get; init; } = "";
+    public string Email { get; init; } = "";
+    public string? Phone { get; init; }
+    public string? Company { get; init; }
+    public string Source { get; init; } = "";
 
     public static Lead Create(LeadCaptured captured) => new()
     {
@@ -23,9 +23,9 @@ public sealed class Lead
         Source = captured.Source,
     };
 
-    public void Apply(LeadQualified _) => Status = LeadStatus.Qualified;
+    public Lead Apply(LeadQualified _) => this with { Status = LeadStatus.Qualified };
 
-    public void Apply(LeadDisqualified _) => Status = LeadStatus.Disqualified;
+    public Lead Apply(LeadDisqualified _) => this with { Status = LeadStatus.Disqualified };
 
-    public void Apply(LeadConverted _) => Status = LeadStatus.Converted;
+    public Lead Apply(LeadConverted _) => this with { Status = LeadStatus.Converted };
 }

@@ -23,14 +23,11 @@ public record OpenOpportunity(
 
 public record OpportunityOpenedResponse(Guid Id, int Version) : CreationResponse($"/api/opportunities/{Id}");
 
-/// <summary>The customer a command names, looked up before the command decides.</summary>
-public sealed record NamedCustomer(CustomerProfile? Profile);
-
 public static class OpenOpportunityEndpoint
 {
     public static async Task<NamedCustomer> LoadAsync(OpenOpportunity command, IQuerySession session,
         CancellationToken cancellation) =>
-        new(command.CustomerId == Guid.Empty ? null : await session.LoadAsync<CustomerProfile>(command.CustomerId, cancellation));
+        await NamedCustomer.Find(session, command.CustomerId, cancellation);
 
     public static ProblemDetails Validate(OpenOpportunity command, NamedCustomer customer, ClaimsPrincipal user,
         TimeProvider clock)
@@ -42,11 +39,7 @@ public static class OpenOpportunityEndpoint
         if (errors.Any) return errors.ToProblem();
 
         return Problems.FirstOf(
-            customer.Profile is null ? Problems.NotFound($"No customer has id {command.CustomerId}.") : Problems.None,
-            customer.Profile is { Status: CustomerStatus.Merged or CustomerStatus.Erased } closed
-                ? Problems.RuleViolation($"The customer is {closed.Status.ToString().ToLowerInvariant()}.",
-                    closed.MergedInto is { } survivor ? $"Open the opportunity for customer {survivor}." : "Erased customers take no new business.")
-                : Problems.None,
+            customer.RefuseUnlessOpen(command.CustomerId, "opportunity", "opportunities"),
             Ownership.Check(user, OpportunityChecks.OwnerOf(command.Owner, user), "new opportunity would"));
     }
 

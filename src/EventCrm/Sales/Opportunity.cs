@@ -1,22 +1,22 @@
 namespace EventCrm.Sales;
 
-/// <summary>An opportunity as its commands need it.</summary>
-public sealed class Opportunity
+/// <summary>An opportunity as its commands need it, folded from its stream; every Apply returns the next state.</summary>
+public sealed record Opportunity
 {
-    public Guid Id { get; set; }
-    public int Version { get; set; }
-    public Guid CustomerId { get; set; }
-    public string Title { get; set; } = "";
-    public decimal Amount { get; set; }
-    public string Currency { get; set; } = "";
-    public DateOnly ExpectedCloseDate { get; set; }
-    public string Owner { get; set; } = "";
-    public OpportunityStage Stage { get; set; }
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public Guid CustomerId { get; init; }
+    public string Title { get; init; } = "";
+    public decimal Amount { get; init; }
+    public string Currency { get; init; } = "";
+    public DateOnly ExpectedCloseDate { get; init; }
+    public string Owner { get; init; } = "";
+    public OpportunityStage Stage { get; init; }
 
     public bool IsOpen => Stage is not (OpportunityStage.Won or OpportunityStage.Lost);
 
     /// <summary>The open stage it was closed from, to go back to when reopened.</summary>
-    public OpportunityStage? ClosedFrom { get; set; }
+    public OpportunityStage? ClosedFrom { get; init; }
 
     public static Opportunity Create(OpportunityOpened opened) => new()
     {
@@ -29,28 +29,16 @@ public sealed class Opportunity
         Stage = OpportunityStage.Prospecting,
     };
 
-    public void Apply(OpportunityStageChanged changed) => Stage = changed.To;
+    public Opportunity Apply(OpportunityStageChanged changed) => this with { Stage = changed.To };
 
-    public void Apply(OpportunityAmountChanged changed) => Amount = changed.Amount;
+    public Opportunity Apply(OpportunityAmountChanged changed) => this with { Amount = changed.Amount };
 
-    public void Apply(OpportunityCloseDateChanged changed) => ExpectedCloseDate = changed.ExpectedCloseDate;
+    public Opportunity Apply(OpportunityCloseDateChanged changed) => this with { ExpectedCloseDate = changed.ExpectedCloseDate };
 
-    public void Apply(OpportunityWon won)
-    {
-        ClosedFrom = won.From;
-        Amount = won.Amount;
-        Stage = OpportunityStage.Won;
-    }
+    public Opportunity Apply(OpportunityWon won) =>
+        this with { ClosedFrom = won.From, Amount = won.Amount, Stage = OpportunityStage.Won };
 
-    public void Apply(OpportunityLost lost)
-    {
-        ClosedFrom = lost.From;
-        Stage = OpportunityStage.Lost;
-    }
+    public Opportunity Apply(OpportunityLost lost) => this with { ClosedFrom = lost.From, Stage = OpportunityStage.Lost };
 
-    public void Apply(OpportunityReopened reopened)
-    {
-        ClosedFrom = null;
-        Stage = reopened.Stage;
-    }
+    public Opportunity Apply(OpportunityReopened reopened) => this with { ClosedFrom = null, Stage = reopened.Stage };
 }

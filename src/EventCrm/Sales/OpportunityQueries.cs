@@ -6,7 +6,6 @@ using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
 using Wolverine.Persistence;
@@ -26,8 +25,8 @@ public static class OpportunityQueries
     [Authorize(Policy = Policies.Audit)]
     [Tags("Opportunities", "Audit")]
     public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
-        IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation) =>
-        StreamHistory.History<Opportunity>(id, "opportunity", page, pageSize, session, database, cancellation);
+        IQuerySession session, EventLog events, CancellationToken cancellation) =>
+        StreamHistory.History<Opportunity>(id, "opportunity", page, pageSize, session, events, cancellation);
 
     [WolverineGet("/api/opportunities/{id}/as-of", OperationId = "GetOpportunityAsOf", Summary = "An opportunity as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]

@@ -1,5 +1,5 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -19,17 +19,17 @@ public static class PipelineReportEndpoint
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Reports")]
     public static async Task<PipelineReport> Pipeline(DateTimeOffset? asOf, string? owner, NpgsqlDataSource database,
-        SalesRules rules, CancellationToken cancellation)
+        StoreNames names, SalesRules rules, CancellationToken cancellation)
     {
         await using var command = asOf is null
             ? database.CreateCommand($"""
-                select stage, currency, count(*), sum(amount) from {SalesReport.Entries}
+                select stage, currency, count(*), sum(amount) from {names.Table<SalesPipelineEntry>()}
                 where ($1::text is null or owner = $1)
                 group by stage, currency
                 """)
             : database.CreateCommand($"""
                 select p ->> 'stage', e.currency, count(*), sum((p ->> 'amount')::numeric)
-                from {SalesReport.Entries} e cross join lateral jsonb_array_elements(e.data -> 'periods') p
+                from {names.Table<SalesPipelineEntry>()} e cross join lateral jsonb_array_elements(e.data -> '{StoreNames.Json<SalesPipelineEntry>(x => x.Periods)}') p
                 where ($1::text is null or e.owner = $1)
                   and (p ->> 'from')::timestamptz <= $2 and (p ->> 'to' is null or (p ->> 'to')::timestamptz > $2)
                 group by 1, 2

@@ -1,4 +1,3 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -14,8 +13,6 @@ namespace EventCrm.Sales;
 /// </summary>
 public static class SalesReport
 {
-    public const string Entries = $"{CrmMarten.Schema}.mt_doc_salespipelineentry";
-
     public static decimal? Rate(int part, int whole) =>
         whole == 0 ? null : decimal.Round((decimal)part / whole, 4, MidpointRounding.AwayFromZero);
 }

@@ -10,9 +10,6 @@ public sealed class SalesRules
 {
     public const string Section = "Sales";
 
-    public static SalesRules From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<SalesRules>() ?? new SalesRules();
-
     /// <summary>Chance that an open opportunity in each stage is won: the weights of pipeline and forecast.</summary>
     public Dictionary<OpportunityStage, decimal> StageProbabilities { get; set; } = new()
     {

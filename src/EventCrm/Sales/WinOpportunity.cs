@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
@@ -11,16 +12,6 @@ namespace EventCrm.Sales;
 
 /// <summary>The deal is won, at <c>amount</c> if the final figure differs from the opportunity's.</summary>
 public record WinOpportunity(int Version, decimal? Amount = null);
-
-/// <summary>Sent when an opportunity is won: the customer context records the purchase.</summary>
-public record RecordOpportunityPurchase(
-    Guid CustomerId,
-    Guid OpportunityId,
-    decimal Amount,
-    string Currency,
-    string Product,
-    string Category,
-    DateTimeOffset WonAt);
 
 public static class WinOpportunityEndpoint
 {

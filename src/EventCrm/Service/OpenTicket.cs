@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
@@ -27,7 +28,7 @@ public static class OpenTicketEndpoint
     public const int MaxChannelLength = 30;
 
     public static async Task<NamedCustomer> LoadAsync(OpenTicket command, IQuerySession session, CancellationToken cancellation) =>
-        new(command.CustomerId == Guid.Empty ? null : await session.LoadAsync<CustomerProfile>(command.CustomerId, cancellation));
+        await NamedCustomer.Find(session, command.CustomerId, cancellation);
 
     public static ProblemDetails Validate(OpenTicket command, NamedCustomer customer)
     {
@@ -40,11 +41,7 @@ public static class OpenTicketEndpoint
 
         return Problems.FirstOf(
             errors.ToProblem(),
-            customer.Profile is null ? Problems.NotFound($"No customer has id {command.CustomerId}.") : Problems.None,
-            customer.Profile is { Status: CustomerStatus.Merged or CustomerStatus.Erased } closed
-                ? Problems.RuleViolation($"The customer is {closed.Status.ToString().ToLowerInvariant()}.",
-                    closed.MergedInto is { } survivor ? $"Open the ticket for customer {survivor}." : "Erased customers take no new tickets.")
-                : Problems.None);
+            customer.RefuseUnlessOpen(command.CustomerId, "ticket", "tickets"));
     }
 
     [WolverinePost("/api/tickets", OperationId = "OpenTicket", Summary = "Open a ticket",
@@ -59,9 +56,7 @@ public static class OpenTicketEndpoint
         var opened = new TicketOpened(command.CustomerId, command.Kind!.Value, ContactDetails.NormaliseName(command.Subject),
             command.Description.Trim(), priority, string.IsNullOrWhiteSpace(command.Channel) ? "email" : Tags.Normalise(command.Channel),
             rules.PolicyFor(priority), clock.GetUtcNow());
-        var ticket = Ticket.Create(opened);
-        ticket.Id = id;
-        ticket.Version = 1;
+        var ticket = Fold<Ticket>.Apply(null, opened) with { Id = id };
         return (new TicketOpenedResponse(id, 1), MartenOps.StartStream<Ticket>(id, opened), SlaSchedule.ChecksFor(ticket));
     }
 }

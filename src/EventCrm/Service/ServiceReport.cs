@@ -1,5 +1,5 @@
-using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -36,8 +36,6 @@ public record ServiceReportResult(DateOnly From, DateOnly To, string? By, IReadO
 /// </summary>
 public static class ServiceReportEndpoint
 {
-    private const string Tickets = $"{CrmMarten.Schema}.mt_doc_ticketview";
-
     public static ProblemDetails Validate(DateOnly? from, DateOnly? to, string? by)
     {
         var errors = new FieldErrors();
@@ -53,7 +51,7 @@ public static class ServiceReportEndpoint
     [Authorize(Policy = Policies.ServiceRead)]
     [Tags("Reports")]
     public static async Task<ServiceReportResult> Get(DateOnly? from, DateOnly? to, string? by, NpgsqlDataSource database,
-        CancellationToken cancellation)
+        StoreNames names, CancellationToken cancellation)
     {
         var start = new DateTimeOffset(from!.Value.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to!.Value.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
@@ -77,7 +75,7 @@ public static class ServiceReportEndpoint
                    count(*) filter (where satisfaction = 5),
                    count(*) filter (where kind = 'Complaint'),
                    count(distinct customer_id) filter (where kind = 'Complaint')
-            from {Tickets}
+            from {names.Table<TicketView>()}
             where opened_at >= $1 and opened_at < $2
             group by 1 order by 1
             """);

@@ -5,9 +5,6 @@ public sealed class ServiceRules
 {
     public const string Section = "Service";
 
-    public static ServiceRules From(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<ServiceRules>() ?? new ServiceRules();
-
     /// <summary>Promised times per priority: first response, then resolution.</summary>
     public Dictionary<TicketPriority, SlaTargets> Targets { get; set; } = new()
     {

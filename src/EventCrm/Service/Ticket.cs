@@ -1,24 +1,29 @@
+using EventCrm.Infrastructure;
+
 namespace EventCrm.Service;
 
 public enum TicketStatus { Open, WaitingOnCustomer, Resolved, Closed }
 
-/// <summary>A ticket as its commands and its SLA checks need it.</summary>
-public sealed class Ticket
+/// <summary>
+/// A ticket as its commands and its SLA checks need it, folded from its stream; every Apply returns the next
+/// state and changes nothing.
+/// </summary>
+public sealed record Ticket
 {
-    public Guid Id { get; set; }
-    public int Version { get; set; }
-    public Guid CustomerId { get; set; }
-    public TicketStatus Status { get; set; }
-    public TicketPriority Priority { get; set; }
-    public string? Assignee { get; set; }
-    public string? Queue { get; set; }
-    public DateTimeOffset OpenedAt { get; set; }
-    public SlaPolicy Sla { get; set; } = new(TimeSpan.Zero, TimeSpan.Zero, null);
-    public List<SlaPause> Pauses { get; set; } = [];
-    public DateTimeOffset? FirstResponseAt { get; set; }
-    public DateTimeOffset? ResolvedAt { get; set; }
-    public List<SlaTarget> Breached { get; set; } = [];
-    public int? Satisfaction { get; set; }
+    public Guid Id { get; init; }
+    public int Version { get; init; }
+    public Guid CustomerId { get; init; }
+    public TicketStatus Status { get; init; }
+    public TicketPriority Priority { get; init; }
+    public string? Assignee { get; init; }
+    public string? Queue { get; init; }
+    public DateTimeOffset OpenedAt { get; init; }
+    public SlaPolicy Sla { get; init; } = new(TimeSpan.Zero, TimeSpan.Zero, null);
+    public IReadOnlyList<SlaPause> Pauses { get; init; } = [];
+    public DateTimeOffset? FirstResponseAt { get; init; }
+    public DateTimeOffset? ResolvedAt { get; init; }
+    public IReadOnlyList<SlaTarget> Breached { get; init; } = [];
+    public int? Satisfaction { get; init; }
 
     public bool IsActive => Status is TicketStatus.Open or TicketStatus.WaitingOnCustomer;
 
@@ -32,34 +37,8 @@ public sealed class Ticket
         _ => null,
     };
 
-    /// <summary>
-    /// The ticket as it will be after <paramref name="events"/>, without touching this instance (Marten keeps
-    /// aggregates in an identity map): what the SLA schedule is worked out from.
-    /// </summary>
-    public Ticket After(IEnumerable<object> events)
-    {
-        var next = (Ticket)MemberwiseClone();
-        next.Pauses = [.. Pauses];
-        next.Breached = [.. Breached];
-        foreach (var e in events)
-        {
-            switch (e)
-            {
-                case TicketAssigned x: next.Apply(x); break;
-                case TicketCommented x: next.Apply(x); break;
-                case TicketPriorityChanged x: next.Apply(x); break;
-                case TicketWaitingOnCustomer x: next.Apply(x); break;
-                case TicketResumed x: next.Apply(x); break;
-                case TicketResolved x: next.Apply(x); break;
-                case TicketReopened x: next.Apply(x); break;
-                case TicketClosed x: next.Apply(x); break;
-                case SatisfactionRecorded x: next.Apply(x); break;
-                case SlaBreached x: next.Apply(x); break;
-                case TicketEscalated x: next.Apply(x); break;
-            }
-        }
-        return next;
-    }
+    /// <summary>The ticket as it will be after <paramref name="events"/>: what the SLA schedule is worked out from.</summary>
+    public Ticket After(IEnumerable<object> events) => Fold<Ticket>.Apply(this, events);
 
     public static Ticket Create(TicketOpened opened) => new()
     {
@@ -69,58 +48,39 @@ public sealed class Ticket
         OpenedAt = opened.OpenedAt,
     };
 
-    public void Apply(TicketAssigned assigned) => Assignee = assigned.Assignee;
+    public Ticket Apply(TicketAssigned assigned) => this with { Assignee = assigned.Assignee };
 
-    public void Apply(TicketCommented commented)
-    {
-        if (commented.Public) FirstResponseAt ??= commented.At;
-    }
+    public Ticket Apply(TicketCommented commented) =>
+        commented.Public ? this with { FirstResponseAt = FirstResponseAt ?? commented.At } : this;
 
-    public void Apply(TicketPriorityChanged changed)
-    {
-        Priority = changed.To;
-        Sla = changed.Sla;
-    }
+    public Ticket Apply(TicketPriorityChanged changed) => this with { Priority = changed.To, Sla = changed.Sla };
 
-    public void Apply(TicketWaitingOnCustomer waiting)
-    {
-        Status = TicketStatus.WaitingOnCustomer;
-        Pauses.Add(new SlaPause(waiting.At, null));
-    }
+    public Ticket Apply(TicketWaitingOnCustomer waiting) =>
+        this with { Status = TicketStatus.WaitingOnCustomer, Pauses = [.. Pauses, new SlaPause(waiting.At, null)] };
 
-    public void Apply(TicketResumed resumed)
-    {
-        Status = TicketStatus.Open;
-        Pauses[^1] = Pauses[^1] with { To = resumed.At };
-    }
+    public Ticket Apply(TicketResumed resumed) =>
+        this with { Status = TicketStatus.Open, Pauses = EndLastPause(resumed.At) };
 
     /// <summary>While resolved the clock stands too: a reopened ticket continues where it stopped.</summary>
-    public void Apply(TicketResolved resolved)
+    public Ticket Apply(TicketResolved resolved) => this with
     {
-        if (Status == TicketStatus.WaitingOnCustomer) Pauses[^1] = Pauses[^1] with { To = resolved.At };
-        Pauses.Add(new SlaPause(resolved.At, null));
-        Status = TicketStatus.Resolved;
-        ResolvedAt = resolved.At;
-        FirstResponseAt ??= resolved.At; // a resolution answers the customer
-    }
+        Pauses = [.. Status == TicketStatus.WaitingOnCustomer ? EndLastPause(resolved.At) : Pauses, new SlaPause(resolved.At, null)],
+        Status = TicketStatus.Resolved,
+        ResolvedAt = resolved.At,
+        FirstResponseAt = FirstResponseAt ?? resolved.At, // a resolution answers the customer
+    };
 
-    public void Apply(TicketReopened reopened)
-    {
-        Pauses[^1] = Pauses[^1] with { To = reopened.At };
-        Status = TicketStatus.Open;
-        ResolvedAt = null;
-    }
+    public Ticket Apply(TicketReopened reopened) =>
+        this with { Pauses = EndLastPause(reopened.At), Status = TicketStatus.Open, ResolvedAt = null };
 
-    public void Apply(TicketClosed _) => Status = TicketStatus.Closed;
+    public Ticket Apply(TicketClosed _) => this with { Status = TicketStatus.Closed };
 
-    public void Apply(SatisfactionRecorded recorded) => Satisfaction = recorded.Score;
+    public Ticket Apply(SatisfactionRecorded recorded) => this with { Satisfaction = recorded.Score };
 
-    public void Apply(SlaBreached breached) => Breached.Add(breached.Target);
+    public Ticket Apply(SlaBreached breached) => this with { Breached = [.. Breached, breached.Target] };
 
-    public void Apply(TicketEscalated escalated)
-    {
-        Priority = escalated.To;
-        Sla = escalated.Sla;
-        Queue = escalated.Queue ?? Queue;
-    }
+    public Ticket Apply(TicketEscalated escalated) =>
+        this with { Priority = escalated.To, Sla = escalated.Sla, Queue = escalated.Queue ?? Queue };
+
+    private IReadOnlyList<SlaPause> EndLastPause(DateTimeOffset at) => [.. Pauses.SkipLast(1), Pauses[^1] with { To = at }];
 }

@@ -6,7 +6,6 @@ using Marten.Pagination;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
 using Wolverine.Persistence;
@@ -25,8 +24,8 @@ public static class TicketQueries
     [Authorize(Policy = Policies.Audit)]
     [Tags("Tickets", "Audit")]
     public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
-        IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation) =>
-        StreamHistory.History<Ticket>(id, "ticket", page, pageSize, session, database, cancellation);
+        IQuerySession session, EventLog events, CancellationToken cancellation) =>
+        StreamHistory.History<Ticket>(id, "ticket", page, pageSize, session, events, cancellation);
 
     [WolverineGet("/api/tickets/{id}/as-of", OperationId = "GetTicketAsOf", Summary = "A ticket as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]

@@ -1,5 +1,6 @@
 using EventCrm.Analytics;
 using EventCrm.Customers;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Tests.Customers;
 using Marten;
 using Marten.Events;
@@ -42,10 +43,10 @@ public class when_analysts_query_the_database(AppFixture app)
     }
 
     [Theory]
-    [InlineData("select count(*) from crm.mt_doc_customerprofile")]
-    [InlineData("select count(*) from crm.mt_events")]
-    [InlineData("select count(*) from hangfire.job")]
-    [InlineData("select count(*) from wolverine.wolverine_incoming_envelopes")]
+    [InlineData("select count(*) from {profiles}")]
+    [InlineData("select count(*) from {events}")]
+    [InlineData("select count(*) from {jobs}.job")]
+    [InlineData("select count(*) from {messaging}.wolverine_incoming_envelopes")]
     [InlineData("insert into analytics.customer_facts (customer_id) values (gen_random_uuid())")]
     [InlineData("update analytics.customer_facts set total_spent = 0")]
     [InlineData("delete from analytics.purchase_facts")]
@@ -56,6 +57,8 @@ public class when_analysts_query_the_database(AppFixture app)
     [InlineData("drop table analytics.opportunity_facts")]
     public async Task anything_else_is_refused(string sql)
     {
+        sql = sql.Replace("{profiles}", app.Names.Table<CustomerProfile>()).Replace("{events}", app.Names.Events)
+            .Replace("{jobs}", Schemas.Jobs).Replace("{messaging}", Schemas.Messaging);
         var refused = await Should.ThrowAsync<PostgresException>(() => Scalar(Analyst, sql));
 
         refused.SqlState.ShouldBeOneOf(PostgresErrorCodes.InsufficientPrivilege);
@@ -70,12 +73,12 @@ public class when_analysts_query_the_database(AppFixture app)
         foreach (var table in AnalyticsSchema.Tables)
         {
             var missing = await Scalar(Application, $"""
-                select count(*) from {table.Source} d where ({table.Keep})
+                select count(*) from {table.Source(app.Store.Options)} d where ({table.Keep})
                   and not exists (select from {table.Qualified} f where f.{table.Key.Name} = d.id)
                 """);
             var extra = await Scalar(Application, $"""
                 select count(*) from {table.Qualified} f
-                where not exists (select from {table.Source} d where d.id = f.{table.Key.Name} and ({table.Keep}))
+                where not exists (select from {table.Source(app.Store.Options)} d where d.id = f.{table.Key.Name} and ({table.Keep}))
                 """);
             ((long)missing!).ShouldBe(0, table.Name);
             ((long)extra!).ShouldBe(0, table.Name);

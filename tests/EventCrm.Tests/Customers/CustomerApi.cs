@@ -1,3 +1,4 @@
+using EventCrm.Customers;
 using System.Text.Json;
 using Alba;
 using EventCrm.Infrastructure.Security;
@@ -74,7 +75,7 @@ public static class CustomerApi
     {
         var dataSource = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
         await using var command = dataSource.CreateCommand(
-            "select id, data::text || ' @' || mt_version from crm.mt_doc_customerprofile");
+            $"select id, data::text || ' @' || mt_version from {app.Names.Table<CustomerProfile>()}");
         await using var reader = await command.ExecuteReaderAsync();
         var profiles = new SortedDictionary<Guid, string>();
         while (await reader.ReadAsync()) profiles[reader.GetGuid(0)] = reader.GetString(1);

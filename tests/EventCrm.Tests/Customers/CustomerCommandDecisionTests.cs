@@ -29,8 +29,7 @@ public class when_customer_commands_are_decided
     [Fact]
     public void the_same_owner_again_is_no_event_and_null_unassigns()
     {
-        var customer = Customer();
-        customer.Owner = "sally";
+        var customer = Customer() with { Owner = "sally" };
 
         AssignOwnerEndpoint.Post(new AssignOwner(4, " sally "), customer, Clock).Item2.ShouldBeEmpty();
         AssignOwnerEndpoint.Post(new AssignOwner(4, null), customer, Clock).Item2.ShouldHaveSingleItem()
@@ -53,8 +52,7 @@ public class when_customer_commands_are_decided
     [Fact]
     public void an_inactive_customer_is_refused_a_purchase_with_a_422()
     {
-        var customer = Customer();
-        customer.Status = CustomerStatus.Inactive;
+        var customer = Customer() with { Status = CustomerStatus.Inactive };
 
         var problem = RecordPurchaseEndpoint.Validate(new RecordPurchase(4, 1, "EUR", "P", "C"), customer, Clock);
 
@@ -65,10 +63,12 @@ public class when_customer_commands_are_decided
     public void a_merge_hands_over_purchases_new_tags_and_consents()
     {
         var survivor = Customer();
-        var duplicate = Customer(version: 3);
-        duplicate.Tags = ["b", "z"];
-        duplicate.Purchases = [new PurchaseRecorded(Guid.NewGuid(), 10, "EUR", "P", "C", Now.AddDays(-5))];
-        duplicate.Consents = [new ConsentDecision(ConsentChannel.Sms, "offers", true, "web", Now.AddDays(-4))];
+        var duplicate = Customer(version: 3) with
+        {
+            Tags = ["b", "z"],
+            Purchases = [new PurchaseRecorded(Guid.NewGuid(), 10, "EUR", "P", "C", Now.AddDays(-5))],
+            Consents = [new ConsentDecision(ConsentChannel.Sms, "offers", true, "web", Now.AddDays(-4))],
+        };
 
         var (merged, mergedInto) = MergeCustomersEndpoint.Decide(survivor, duplicate, Now);
 
@@ -82,9 +82,8 @@ public class when_customer_commands_are_decided
     [Fact]
     public void an_erasure_masks_the_stream_erases_merged_duplicates_and_forgets_duplicate_pairs()
     {
-        var customer = Customer();
         var duplicate = Guid.NewGuid();
-        customer.MergedDuplicates = [duplicate];
+        var customer = Customer() with { MergedDuplicates = [duplicate] };
 
         var (response, events, messages, forget) = EraseCustomerEndpoint.Post(new EraseCustomer(4, " DSR-17 "), customer, Clock);
 
@@ -97,9 +96,7 @@ public class when_customer_commands_are_decided
     [Fact]
     public void a_merged_customer_refuses_commands_and_names_its_survivor()
     {
-        var customer = Customer();
-        customer.Status = CustomerStatus.Merged;
-        customer.MergedInto = Guid.NewGuid();
+        var customer = Customer() with { Status = CustomerStatus.Merged, MergedInto = Guid.NewGuid() };
 
         var problem = new FieldErrors().ForCommand(4, customer);
 

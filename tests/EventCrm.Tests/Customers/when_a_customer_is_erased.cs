@@ -40,7 +40,7 @@ public class when_a_customer_is_erased(AppFixture app)
     {
         var database = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
         await using var command = database.CreateCommand(
-            "select string_agg(data::text || ' ' || coalesce(headers::text, ''), E'\\n' order by version) from crm.mt_events where stream_id = $1");
+            $"select string_agg(data::text || ' ' || coalesce(headers::text, ''), E'\\n' order by version) from {app.Names.Events} where stream_id = $1");
         command.Parameters.AddWithValue(id);
         return (string)(await command.ExecuteScalarAsync())!;
     }
@@ -99,7 +99,7 @@ public class when_a_customer_is_erased(AppFixture app)
         var database = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
         async Task<string> Stored()
         {
-            await using var command = database.CreateCommand("select data::text from crm.mt_doc_customerprofile where id = $1");
+            await using var command = database.CreateCommand($"select data::text from {app.Names.Table<CustomerProfile>()} where id = $1");
             command.Parameters.AddWithValue(id);
             return (string)(await command.ExecuteScalarAsync())!;
         }

@@ -101,14 +101,23 @@ public class when_customers_are_listed(AppFixture app)
     /// for the filter; on the test database's few rows it would otherwise rightly prefer a scan.
     /// </summary>
     [Theory]
-    [InlineData("email", CustomerStorage.EmailIndex)]
-    [InlineData("name", CustomerStorage.NameSearchIndex)]
-    [InlineData("tag", CustomerStorage.TagsIndex)]
-    [InlineData("country", "mt_doc_customerprofile_idx_country")]
-    [InlineData("owner", "mt_doc_customerprofile_idx_owner")]
-    [InlineData("total", "mt_doc_customerprofile_idx_total_spent")]
-    public async Task the_filters_use_their_indexes(string filter, string index)
+    [InlineData("email")]
+    [InlineData("name")]
+    [InlineData("tag")]
+    [InlineData("country")]
+    [InlineData("owner")]
+    [InlineData("total")]
+    public async Task the_filters_use_their_indexes(string filter)
     {
+        var index = filter switch
+        {
+            "email" => CustomerStorage.EmailIndex,
+            "name" => CustomerStorage.NameSearchIndex,
+            "tag" => CustomerStorage.TagsIndex,
+            "country" => app.Names.Index<CustomerProfile>(p => p.Country),
+            "owner" => app.Names.Index<CustomerProfile>(p => p.Owner),
+            _ => app.Names.Index<CustomerProfile>(p => p.TotalSpent),
+        };
         await using var session = app.Store.QuerySession();
         IQueryable<CustomerProfile> query = session.Query<CustomerProfile>();
         query = filter switch

@@ -13,7 +13,7 @@ public static class StoredEvents
     {
         var database = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
         await using var command = database.CreateCommand(
-            "select type, data::text, headers ->> 'source', user_name, correlation_id from crm.mt_events where stream_id = $1 order by version");
+            $"select type, data::text, headers ->> 'source', user_name, correlation_id from {app.Names.Events} where stream_id = $1 order by version");
         command.Parameters.AddWithValue(streamId);
         var events = new List<StoredEvent>();
         await using var reader = await command.ExecuteReaderAsync();
@@ -28,7 +28,7 @@ public static class StoredEvents
     public static async Task<long> Count(AppFixture app, string type, string source)
     {
         var database = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
-        await using var command = database.CreateCommand("select count(*) from crm.mt_events where type = $1 and headers ->> 'source' = $2");
+        await using var command = database.CreateCommand($"select count(*) from {app.Names.Events} where type = $1 and headers ->> 'source' = $2");
         command.Parameters.AddWithValue(type);
         command.Parameters.AddWithValue(source);
         return (long)(await command.ExecuteScalarAsync())!;

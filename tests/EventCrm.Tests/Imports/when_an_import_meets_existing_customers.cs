@@ -1,3 +1,4 @@
+using EventCrm.Customers;
 using EventCrm.Tests.Customers;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -84,7 +85,7 @@ public class when_an_import_meets_existing_customers(AppFixture app)
         var created = rows[3].GetProperty("customerId").GetGuid();
         rows[3].GetProperty("note").GetString().ShouldBe($"The same phone as customer {known}: recorded as a possible duplicate to review.");
         var database = app.Host.Services.GetRequiredService<NpgsqlDataSource>();
-        await using var command = database.CreateCommand("select reason from crm.customer_duplicate_candidates where first = least($1, $2) and second = greatest($1, $2)");
+        await using var command = database.CreateCommand($"select reason from {DuplicateScan.Candidates} where first = least($1, $2) and second = greatest($1, $2)");
         command.Parameters.AddWithValue(created);
         command.Parameters.AddWithValue(known);
         (await command.ExecuteScalarAsync()).ShouldBe("same phone");

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using EventCrm.Infrastructure.Storage;
 using EventCrm.Models;
+using EventCrm.Sales;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,7 +43,8 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
         forecast.GetProperty("weightedBy").GetString().ShouldBe($"opportunity-win version {version}");
 
         var database = models.Host.Services.GetRequiredService<NpgsqlDataSource>();
-        await using var command = database.CreateCommand("select id from crm.mt_doc_salespipelineentry where (data ->> 'isOpen')::boolean limit 1");
+        await using var command = database.CreateCommand(
+            $"select id from {models.Host.Services.GetRequiredService<StoreNames>().Table<SalesPipelineEntry>()} where (data ->> '{StoreNames.Json<SalesPipelineEntry>(e => e.IsOpen)}')::boolean limit 1");
         var open = (Guid)(await command.ExecuteScalarAsync())!;
         var probability = await models.Get($"/api/opportunities/{open}/win-probability");
         probability.GetProperty("prediction").GetProperty("model").GetString().ShouldBe(ModelCatalog.OpportunityWin);
@@ -115,7 +118,7 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
 
         var database = models.Host.Services.GetRequiredService<NpgsqlDataSource>();
         await using var command = database.CreateCommand(
-            "select count(*), count(*) filter (where (data ->> 'churnVersion')::int = $1) from crm.mt_doc_customerscore");
+            $"select count(*), count(*) filter (where (data ->> '{StoreNames.Json<CustomerScore>(s => s.ChurnVersion)}')::int = $1) from {models.Host.Services.GetRequiredService<StoreNames>().Table<CustomerScore>()}");
         command.Parameters.AddWithValue(churn);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();

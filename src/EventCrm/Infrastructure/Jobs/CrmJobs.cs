@@ -1,6 +1,6 @@
-using EventCrm.Customers;
 using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Infrastructure.Storage;
 using Hangfire;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
@@ -14,7 +14,6 @@ namespace EventCrm.Infrastructure.Jobs;
 /// </summary>
 public static class CrmJobs
 {
-    public const string Schema = "hangfire";
     public const string DashboardPath = CrmSecurity.DashboardPath;
 
     public static IServiceCollection AddCrmJobs(this IServiceCollection services, IConfiguration configuration)
@@ -29,7 +28,7 @@ public static class CrmJobs
                 postgres => postgres.UseConnectionFactory(new DataSourceConnections(services.GetRequiredService<NpgsqlDataSource>())),
                 new PostgreSqlStorageOptions
                 {
-                    SchemaName = Schema,
+                    SchemaName = Schemas.Jobs,
                     PrepareSchemaIfNecessary = false,
                     // How soon an idle worker sees a job enqueued (a training asked for over the API, say).
                     QueuePollInterval = configuration.GetValue("Jobs:QueuePollInterval", TimeSpan.FromSeconds(5)),
@@ -43,9 +42,9 @@ public static class CrmJobs
             services.AddHostedService<RecurringJobSchedule>();
         }
 
-        services.AddTransient<ExpireIdempotencyKeys>();
+        services.AddRecurringJob<ExpireIdempotencyKeys>(ExpireIdempotencyKeys.JobId, "Jobs:ExpireIdempotencyKeysCron", "17 * * * *",
+            job => job.Run(CancellationToken.None));
         services.AddTransient<Projections.RebuildProjections>();
-        services.AddTransient<Customers.DuplicateScan>();
         return services;
     }
 
@@ -79,26 +78,22 @@ internal sealed class JobSchema(NpgsqlDataSource dataSource) : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        PostgreSqlObjectsInstaller.Install(connection, CrmJobs.Schema);
+        PostgreSqlObjectsInstaller.Install(connection, Schemas.Jobs);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
-/// Registers the recurring jobs when the host starts (not at build time, so CLI verbs never touch the database).
+/// Registers the recurring jobs the modules declared when the host starts (not at build time, so CLI verbs never
+/// touch the database).
 /// </summary>
-internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IConfiguration configuration) : IHostedService
+internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IEnumerable<RecurringJob> declared,
+    IConfiguration configuration) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        jobs.AddOrUpdate<ExpireIdempotencyKeys>(ExpireIdempotencyKeys.JobId,
-            job => job.Run(CancellationToken.None),
-            configuration["Jobs:ExpireIdempotencyKeysCron"] ?? "17 * * * *");
-        jobs.AddOrUpdate<DuplicateScan>(DuplicateScan.JobId,
-            scan => scan.Run(CancellationToken.None),
-            configuration["Jobs:ScanDuplicatesCron"] ?? "40 * * * *");
-        Models.ModelStorage.Schedule(jobs, configuration);
+        foreach (var job in declared) job.Register(jobs, configuration);
         return Task.CompletedTask;
     }
 

@@ -2,21 +2,6 @@ namespace EventCrm.Service;
 
 // Facts of customer service. Stored as they are: never rename or reshape one; add a new event instead.
 
-public enum TicketKind { Inquiry, Complaint, Feedback }
-
-public enum TicketPriority { Low, Normal, High, Urgent }
-
-public enum SlaTarget { FirstResponse, Resolution }
-
-/// <summary>
-/// The service promised when a ticket opened (or its priority changed): respond and resolve within these
-/// times of SLA clock, which stops while waiting on the customer and, with business hours, outside them.
-/// </summary>
-public record SlaPolicy(TimeSpan FirstResponseWithin, TimeSpan ResolutionWithin, BusinessHours? BusinessHours);
-
-/// <summary>Working hours in a time zone (IANA id); the SLA clock runs only inside them.</summary>
-public record BusinessHours(TimeOnly Start, TimeOnly End, IReadOnlyList<DayOfWeek> Days, string TimeZone);
-
 public record TicketOpened(
     Guid CustomerId,
     TicketKind Kind,

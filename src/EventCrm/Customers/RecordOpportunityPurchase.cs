@@ -1,8 +1,23 @@
-using EventCrm.Sales;
 using Wolverine;
+using Wolverine.Attributes;
 using Wolverine.Marten;
 
 namespace EventCrm.Customers;
+
+/// <summary>
+/// A won deal to record as a purchase: what the sales context sends when an opportunity is won. The customer
+/// context owns it, as it owns every purchase. Its wire name is pinned to the one it had when sales declared it,
+/// so that messages stored before an upgrade are still handled after it.
+/// </summary>
+[MessageIdentity("EventCrm.Sales.RecordOpportunityPurchase")]
+public record RecordOpportunityPurchase(
+    Guid CustomerId,
+    Guid OpportunityId,
+    decimal Amount,
+    string Currency,
+    string Product,
+    string Category,
+    DateTimeOffset WonAt);
 
 /// <summary>
 /// A won opportunity is a purchase of its customer. If the customer has since been merged, the purchase goes

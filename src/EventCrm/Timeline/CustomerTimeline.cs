@@ -1,20 +1,21 @@
 using EventCrm.Audit;
+using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Sales;
+using EventCrm.Service;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using Wolverine.Http;
 
-namespace EventCrm.Customers;
+namespace EventCrm.Timeline;
 
 /// <summary>
 /// Everything that happened to a customer and to what is linked to it, by time: its own stream, those of the
 /// duplicates merged into it, and its leads, opportunities, activities and tickets (campaigns join when that
-/// context arrives).
+/// context arrives). A read view across contexts, so it sits above all of them.
 /// </summary>
 public static class CustomerTimeline
 {
@@ -23,7 +24,7 @@ public static class CustomerTimeline
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid id, int? page, int? pageSize,
-        IQuerySession session, NpgsqlDataSource database, CancellationToken cancellation)
+        IQuerySession session, EventLog events, CancellationToken cancellation)
     {
         if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
             return TypedResults.Problem(errors.ToProblem());
@@ -39,9 +40,9 @@ public static class CustomerTimeline
             .Select(l => l.Id).ToListAsync(cancellation));
         streams.AddRange(await session.Query<ActivityView>().Where(a => a.CustomerId != null && customers.Contains(a.CustomerId.Value))
             .Select(a => a.Id).ToListAsync(cancellation));
-        streams.AddRange(await session.Query<Service.TicketView>().Where(t => customers.Contains(t.CustomerId))
+        streams.AddRange(await session.Query<TicketView>().Where(t => customers.Contains(t.CustomerId))
             .Select(t => t.Id).ToListAsync(cancellation));
-        return TypedResults.Ok(await EventLog.Read(database, new EventFilter(StreamIds: streams), EventOrder.Time,
+        return TypedResults.Ok(await events.Read(new EventFilter(StreamIds: streams), EventOrder.Time,
             page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation));
     }
 }

@@ -1,0 +1,3 @@
+namespace EventCrm.Customers;
+
+public enum ConsentChannel { Email, Sms, Phone }

@@ -1,0 +1,10 @@
+namespace EventCrm.Customers;
+
+/// <summary>What is known about who the customer is. Age is stated at the event's time when no birth date is known.</summary>
+public record Demographics(
+    DateOnly? BirthDate,
+    int? Age,
+    decimal? AnnualIncome,
+    string? Country,
+    string? Region,
+    string? Industry);

@@ -1,0 +1,38 @@
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Jobs;
+using EventCrm.Sales;
+using Marten;
+
+namespace EventCrm.Models;
+
+/// <summary>
+/// The models context: the five models, their registry and artifacts, the nightly trainings, and the answers it
+/// gives the contexts below it (customer scores for the list, win probabilities for the forecast).
+/// </summary>
+public static class ModelsModule
+{
+    public static IServiceCollection AddModels(this IServiceCollection services)
+    {
+        services.ConfigureMarten((StoreOptions store) => ModelStorage.Configure(store));
+        services.AddSingleton<CustomerHistories>();
+        services.AddSingleton<OpportunityFeatureReader>();
+        services.AddSingleton<IModelDefinition, PurchaseAmountModel>();
+        services.AddSingleton<IModelDefinition, ChurnModel>();
+        services.AddSingleton<IModelDefinition, HighValueModel>();
+        services.AddSingleton<IModelDefinition, SegmentModel>();
+        services.AddSingleton<IModelDefinition, OpportunityWinModel>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ModelArtifacts>();
+        services.AddSingleton<CustomerPredictor>();
+        services.AddSingleton<WinProbabilities>();
+        services.AddSingleton<IWinProbabilities>(provider => provider.GetRequiredService<WinProbabilities>());
+        services.AddSingleton<ICustomerScores, ScoredCustomers>();
+        services.AddTransient<ScoreCustomers>();
+
+        // One recurring training per model, on its schedule (Models:Schedules:<name>).
+        foreach (var model in ModelCatalog.Names)
+            services.AddRecurringJob<TrainModel>(ModelStorage.JobId(model), $"Models:Schedules:{model}",
+                ModelStorage.DefaultSchedules[model], job => job.Run(model, null, null, null, null, CancellationToken.None));
+        return services;
+    }
+}

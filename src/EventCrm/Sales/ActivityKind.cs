@@ -1,0 +1,3 @@
+namespace EventCrm.Sales;
+
+public enum ActivityKind { Call, Meeting, Email, Note, Task }

@@ -1,0 +1,22 @@
+namespace EventCrm.Sales;
+
+// Facts about leads, prospects before they are customers. Stored as they are: never rename or reshape one;
+// add a new event instead.
+
+public record LeadCaptured(
+    string Name,
+    string Email,
+    string? Phone,
+    string? Company,
+    string Source,
+    string? FormKey,
+    string? UserAgent,
+    string? Message,
+    DateTimeOffset CapturedAt);
+
+public record LeadQualified(DateTimeOffset At);
+
+public record LeadDisqualified(string Reason, DateTimeOffset At);
+
+/// <summary>The lead became (or was found to be) a customer, and an opportunity was opened for it.</summary>
+public record LeadConverted(Guid CustomerId, bool NewCustomer, Guid OpportunityId, DateTimeOffset At);

@@ -1,0 +1,3 @@
+namespace EventCrm.Sales;
+
+public enum OpportunityStage { Prospecting, Qualification, Proposal, Negotiation, Won, Lost }

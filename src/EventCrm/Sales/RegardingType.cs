@@ -1,0 +1,3 @@
+namespace EventCrm.Sales;
+
+public enum RegardingType { Customer, Lead, Opportunity }

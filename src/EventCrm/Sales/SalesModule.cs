@@ -1,0 +1,30 @@
+using System.Threading.RateLimiting;
+using EventCrm.Infrastructure;
+using Marten;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace EventCrm.Sales;
+
+/// <summary>The sales context: its settings, its part of the store, the web forms' rate limit.</summary>
+public static class SalesModule
+{
+    public static IServiceCollection AddSales(this IServiceCollection services)
+    {
+        services.AddSettings<SalesRules>(SalesRules.Section);
+        services.ConfigureMarten((StoreOptions store) => SalesStorage.Configure(store));
+        // Replaced by the models context when it is composed.
+        services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
+
+        // Web forms are public: each client address may send a few leads a minute to each form.
+        services.AddRateLimiter(limiter => limiter.AddPolicy(CaptureWebFormLeadEndpoint.RateLimitPolicy, http =>
+            RateLimitPartition.GetFixedWindowLimiter(
+                $"{http.Connection.RemoteIpAddress}|{http.GetRouteValue("formKey")}",
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = http.RequestServices.GetRequiredService<SalesRules>().WebFormLeadsPerMinute,
+                    Window = TimeSpan.FromMinutes(1),
+                    QueueLimit = 0,
+                })));
+        return services;
+    }
+}

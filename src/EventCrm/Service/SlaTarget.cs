@@ -1,0 +1,3 @@
+namespace EventCrm.Service;
+
+public enum SlaTarget { FirstResponse, Resolution }

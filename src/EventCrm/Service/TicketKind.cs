@@ -1,0 +1,3 @@
+namespace EventCrm.Service;
+
+public enum TicketKind { Inquiry, Complaint, Feedback }

@@ -1,0 +1,3 @@
+namespace EventCrm.Service;
+
+public enum TicketPriority { Low, Normal, High, Urgent }
