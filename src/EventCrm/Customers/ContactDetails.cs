@@ -53,17 +53,30 @@ public static partial class ContactDetails
         }
     }
 
+    /// <summary>
+    /// The stored forms of an e-mail and a phone, cleaned once; a field error for each that cannot be stored (then
+    /// its stored form is null).
+    /// </summary>
+    public static (string? Email, string? Phone) CleanContact(this FieldErrors errors, string? email, string? phone,
+        CustomerRules rules)
+    {
+        var cleanEmail = NormaliseEmail(email);
+        if (string.IsNullOrWhiteSpace(email))
+            errors.Add("email", "'email' is required.");
+        else if (cleanEmail is null)
+            errors.Add("email", "'email' is not a valid e-mail address.");
+
+        var cleanPhone = NormalisePhone(phone, rules.DefaultPhoneRegion);
+        if (!string.IsNullOrWhiteSpace(phone) && cleanPhone is null)
+            errors.Add("phone",
+                $"'phone' is not a valid phone number (use international format, e.g. +4930123456, or a {rules.DefaultPhoneRegion} number).");
+        return (cleanEmail, cleanPhone);
+    }
+
     /// <summary>Adds a field error for each contact detail that cannot be stored.</summary>
     public static FieldErrors CheckContact(this FieldErrors errors, string? email, string? phone, CustomerRules rules)
     {
-        if (string.IsNullOrWhiteSpace(email))
-            errors.Add("email", "'email' is required.");
-        else if (NormaliseEmail(email) is null)
-            errors.Add("email", "'email' is not a valid e-mail address.");
-
-        if (!string.IsNullOrWhiteSpace(phone) && NormalisePhone(phone, rules.DefaultPhoneRegion) is null)
-            errors.Add("phone",
-                $"'phone' is not a valid phone number (use international format, e.g. +4930123456, or a {rules.DefaultPhoneRegion} number).");
+        errors.CleanContact(email, phone, rules);
         return errors;
     }
 

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Marten;
 
+using TagNames = EventCrm.Customers.Tags;
+
 namespace EventCrm.Customers;
 
 public record RegisterCustomer(
@@ -23,40 +25,65 @@ public record RegisterCustomer(
 
 public record CustomerRegisteredResponse(Guid Id, int Version) : CreationResponse($"/api/customers/{Id}");
 
-public static class RegisterCustomerEndpoint
+/// <summary>
+/// A registration as the customer context takes it: every value cleaned once, into the forms it is stored in,
+/// with the problem of what could not be cleaned (<see cref="Problems.None"/> when everything could). The API,
+/// imports and lead conversion all register customers through it.
+/// </summary>
+public sealed record CustomerRegistration(
+    string Name,
+    string Email,
+    string? Phone,
+    Demographics? Demographics,
+    string? AcquisitionSource,
+    IReadOnlyList<string>? Tags,
+    ProblemDetails Problem)
 {
     public const int MaxSourceLength = 50;
 
-    public static ProblemDetails Validate(RegisterCustomer command, CustomerRules rules, TimeProvider clock) =>
-        new FieldErrors()
-            .RequireText("name", command.Name, ContactDetails.MaxNameLength)
-            .CheckContact(command.Email, command.Phone, rules)
-            .CheckDemographics(command, clock.GetUtcNow())
+    public static CustomerRegistration Of(RegisterCustomer command, CustomerRules rules, DateTimeOffset now)
+    {
+        var errors = new FieldErrors().RequireText("name", command.Name, ContactDetails.MaxNameLength);
+        var (email, phone) = errors.CleanContact(command.Email, command.Phone, rules);
+        errors.CheckDemographics(command, now)
             .OptionalText("acquisitionSource", command.AcquisitionSource, MaxSourceLength)
-            .CheckTags("tags", command.Tags)
-            .ToProblem();
+            .CheckTags("tags", command.Tags);
+        return new CustomerRegistration(
+            ContactDetails.NormaliseName(command.Name ?? ""),
+            email ?? "",
+            phone,
+            Demographic.From(command),
+            string.IsNullOrWhiteSpace(command.AcquisitionSource) ? null : TagNames.Normalise(command.AcquisitionSource),
+            command.Tags is { Count: > 0 } ? TagNames.NormaliseAll(command.Tags) : null,
+            errors.ToProblem());
+    }
 
-    public static async Task<ProblemDetails> ValidateAsync(RegisterCustomer command, IQuerySession session,
+    /// <summary>The customer's first event: it became a customer at <paramref name="at"/>.</summary>
+    public CustomerRegistered Registered(DateTimeOffset at) =>
+        new(Name, Email, Phone, at, Demographics, AcquisitionSource, Tags);
+}
+
+public static class RegisterCustomerEndpoint
+{
+    public static CustomerRegistration Load(RegisterCustomer command, CustomerRules rules, TimeProvider clock) =>
+        CustomerRegistration.Of(command, rules, clock.GetUtcNow());
+
+    public static ProblemDetails Validate(CustomerRegistration registration) => registration.Problem;
+
+    public static async Task<ProblemDetails> ValidateAsync(CustomerRegistration registration, IQuerySession session,
         CancellationToken cancellation) =>
-        await EmailOwnership.RefuseIfTaken(session, ContactDetails.NormaliseEmail(command.Email), null, cancellation);
+        await EmailOwnership.RefuseIfTaken(session, registration.Email, null, cancellation);
 
     [WolverinePost("/api/customers", OperationId = "RegisterCustomer", Summary = "Register a customer",
         Description = "Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise); the phone in E.164, the country as ISO 3166 alpha-2.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
-    public static (CustomerRegisteredResponse, IStartStream) Post(RegisterCustomer command, CustomerRules rules,
-        TimeProvider clock)
-    {
-        var id = Guid.CreateVersion7();
-        var registered = new CustomerRegistered(
-            ContactDetails.NormaliseName(command.Name),
-            ContactDetails.NormaliseEmail(command.Email)!,
-            ContactDetails.NormalisePhone(command.Phone, rules.DefaultPhoneRegion),
-            clock.GetUtcNow(),
-            Demographic.From(command),
-            string.IsNullOrWhiteSpace(command.AcquisitionSource) ? null : Tags.Normalise(command.AcquisitionSource),
-            command.Tags is { Count: > 0 } ? Tags.NormaliseAll(command.Tags) : null);
+    // The body is the command (what Wolverine binds and the OpenAPI document shows); the decision reads it cleaned.
+    public static (CustomerRegisteredResponse, IStartStream) Post(RegisterCustomer command, CustomerRegistration registration,
+        TimeProvider clock) =>
+        Register(Guid.CreateVersion7(), registration, clock.GetUtcNow());
 
-        return (new CustomerRegisteredResponse(id, 1), MartenOps.StartStream<Customer>(id, registered));
-    }
+    /// <summary>The decision: a new stream whose first event is the registration.</summary>
+    public static (CustomerRegisteredResponse, IStartStream) Register(Guid id, CustomerRegistration registration, DateTimeOffset now) =>
+        (new CustomerRegisteredResponse(id, 1), MartenOps.StartStream<Customer>(id, registration.Registered(now)));
 }

@@ -133,8 +133,9 @@ public static class DemoCustomers
             knowsBirthDate ? birthDate : null, knowsAge ? age : null, knowsIncome ? (decimal)income : null,
             person.Country, person.Regions[traits.Next(person.Regions.Length)], Industries[traits.Next(Industries.Length)],
             Pick(random, Sources, s => s.Weight).Source, tags.Count > 0 ? tags : null);
-        Check(RegisterCustomerEndpoint.Validate(register, rules, clock), register);
-        Record(RegisterCustomerEndpoint.Post(register, rules, clock).Item2.Events, registeredAt);
+        var registration = RegisterCustomerEndpoint.Load(register, rules, clock);
+        Check(RegisterCustomerEndpoint.Validate(registration), register);
+        Record(RegisterCustomerEndpoint.Post(register, registration, clock).Item2.Events, registeredAt);
 
         var at = registeredAt;
         if (random.NextDouble() < 0.7)
@@ -206,8 +207,9 @@ public static class DemoCustomers
             {
                 clock.Now = at;
                 var moved = new ChangeContactDetails(customer.Version, $"{slug}.{index}@new-mail.example.org", person.Phone);
-                Check(ChangeContactDetailsEndpoint.Validate(moved, customer, rules), moved);
-                Record(ChangeContactDetailsEndpoint.Post(moved, customer, rules, clock).Item2, at);
+                var change = ChangeContactDetailsEndpoint.Load(moved, rules);
+                Check(ChangeContactDetailsEndpoint.Validate(change, customer), moved);
+                Record(ChangeContactDetailsEndpoint.Post(moved, change, customer, clock).Item2, at);
             }
         }
 

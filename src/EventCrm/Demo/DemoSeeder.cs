@@ -25,8 +25,13 @@ public static class DemoSeeder
         return !await session.Events.QueryAllRawEvents().AnyAsync(cancellation);
     }
 
+    /// <param name="daemonRunning">
+    /// True when this process's own projection daemon keeps the asynchronous projections (an application host): then
+    /// only the inline read models are rebuilt, and the daemon catches up on the rest, instead of a rebuild racing it.
+    /// </param>
     public static async Task<SeedResult> Seed(IDocumentStore store, CustomerRules rules, int customers, int seed,
-        DateTimeOffset until, IProgress<(string Stage, double Done)>? progress, CancellationToken cancellation)
+        DateTimeOffset until, IProgress<(string Stage, double Done)>? progress, CancellationToken cancellation,
+        bool daemonRunning = false)
     {
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var appending = Stopwatch.StartNew();
@@ -48,7 +53,10 @@ public static class DemoSeeder
         progress?.Report(("rebuilding read models", 0));
         using (var daemon = await store.BuildProjectionDaemonAsync())
         {
-            foreach (var projection in Infrastructure.Projections.RebuildProjections.Names(store))
+            var projections = ((StoreOptions)store.Options).Projections.All
+                .Where(p => !daemonRunning || p.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Inline)
+                .Select(p => p.Name);
+            foreach (var projection in projections)
                 await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), cancellation);
         }
         progress?.Report(("rebuilding read models", 1));

@@ -21,30 +21,30 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
     {
         var imported = new List<ImportedRow>();
         var rejected = new List<RejectedRow>();
-        var cleaned = new List<(SourceRow Row, RegisterCustomer Command, IReadOnlyList<RowError> Unnamed)>();
+        var cleaned = new List<(SourceRow Row, CustomerRegistration Registration, IReadOnlyList<RowError> Unnamed)>();
         foreach (var row in rows)
         {
-            var (command, errors) = CustomerRow.Clean(row, context.Culture, rules, clock);
+            var (registration, errors) = CustomerRow.Clean(row, context.Culture, rules, clock);
             if (errors.Any(e => e.Field != "name")) rejected.Add(new RejectedRow(row.Row, errors));
-            else cleaned.Add((row, command, errors));
+            else cleaned.Add((row, registration, errors));
         }
 
-        var emails = cleaned.Select(c => ContactDetails.NormaliseEmail(c.Command.Email)!).Distinct().ToArray();
-        var phones = cleaned.Select(c => ContactDetails.NormalisePhone(c.Command.Phone, rules.DefaultPhoneRegion)).OfType<string>().Distinct().ToArray();
+        var emails = cleaned.Select(c => c.Registration.Email).Distinct().ToArray();
+        var phones = cleaned.Select(c => c.Registration.Phone).OfType<string>().Distinct().ToArray();
         var known = await session.Query<CustomerProfile>()
             .Where(p => p.Email.IsOneOf(emails) || p.Phone.IsOneOf(phones))
             .ToListAsync(cancellation);
 
-        foreach (var (row, command, unnamed) in cleaned)
+        foreach (var (row, registration, unnamed) in cleaned)
         {
-            var email = ContactDetails.NormaliseEmail(command.Email)!;
+            var email = registration.Email;
             if (!context.Keys.TryAdd(email, row.Row))
             {
                 imported.Add(new ImportedRow(row.Row, RowOutcome.Duplicate, Note: $"The same e-mail as row {context.Keys[email]}; the first row counts."));
                 continue;
             }
 
-            var phone = ContactDetails.NormalisePhone(command.Phone, rules.DefaultPhoneRegion);
+            var phone = registration.Phone;
             var byEmail = known.FirstOrDefault(p => p.Email == email);
             var byPhone = phone is null ? null : known.FirstOrDefault(p => p.Phone == phone && p.Status is not (CustomerStatus.Merged or CustomerStatus.Erased));
             var match = byEmail ?? byPhone;
@@ -58,7 +58,7 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
                     rejected.Add(new RejectedRow(row.Row, unnamed));
                     continue;
                 }
-                var (created, start) = RegisterCustomerEndpoint.Post(command, rules, clock);
+                var (created, start) = RegisterCustomerEndpoint.Register(Guid.CreateVersion7(), registration, clock.GetUtcNow());
                 session.Events.StartStream<Customer>(start.StreamId, [.. start.Events]);
                 if (matchedId is { } samePhone) Candidate(session, created.Id, samePhone, clock.GetUtcNow());
                 imported.Add(new ImportedRow(row.Row, RowOutcome.Created, created.Id,
@@ -76,7 +76,7 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
                         Note: $"Matches customer {matchedId} by e-mail; left unchanged for review."));
                     break;
                 case OnDuplicate.Update:
-                    var (updated, problems) = await Update(session, matchedId!.Value, row, command, cancellation);
+                    var (updated, problems) = await Update(session, matchedId!.Value, row, registration, cancellation);
                     if (problems.Count > 0) rejected.Add(new RejectedRow(row.Row, problems));
                     else imported.Add(updated!);
                     break;
@@ -87,7 +87,7 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
 
     /// <summary>The changes a row asks of an existing customer, through the same commands as the API.</summary>
     private async Task<(ImportedRow? Row, List<RowError> Errors)> Update(IDocumentSession session, Guid customerId,
-        SourceRow row, RegisterCustomer wanted, CancellationToken cancellation)
+        SourceRow row, CustomerRegistration wanted, CancellationToken cancellation)
     {
         var stream = await session.Events.FetchForWriting<Customer>(customerId, cancellation);
         var customer = stream.Aggregate!;
@@ -107,23 +107,24 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
             }
         }
 
-        if (wanted.Phone is not null && ContactDetails.NormalisePhone(wanted.Phone, rules.DefaultPhoneRegion) != customer.Phone)
+        if (wanted.Phone is not null && wanted.Phone != customer.Phone)
         {
-            var change = new ChangeContactDetails(customer.Version, customer.Email!, wanted.Phone);
-            errors.AddRange(CustomerRow.Problems(ChangeContactDetailsEndpoint.Validate(change, customer, rules)));
+            var change = ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, wanted.Phone), rules);
+            errors.AddRange(CustomerRow.Problems(ChangeContactDetailsEndpoint.Validate(change, customer)));
             if (errors.Count == 0)
             {
-                Take(ChangeContactDetailsEndpoint.Post(change, customer, rules, clock).Item2);
+                Take(ChangeContactDetailsEndpoint.Decide(change, customer, clock.GetUtcNow()).Item2);
                 changed.Add("phone");
             }
         }
 
         // Only what the row states changes; what it leaves empty stays as it was.
         var old = customer.Demographics ?? new Demographics(null, null, null, null, null, null);
-        var statesAge = wanted.BirthDate is not null || wanted.Age is not null;
+        var stated = wanted.Demographics ?? new Demographics(null, null, null, null, null, null);
+        var statesAge = stated.BirthDate is not null || stated.Age is not null;
         var demographics = new ChangeDemographics(customer.Version,
-            statesAge ? wanted.BirthDate : old.BirthDate, statesAge ? wanted.Age : old.Age,
-            wanted.AnnualIncome ?? old.AnnualIncome, wanted.Country ?? old.Country, wanted.Region ?? old.Region, wanted.Industry ?? old.Industry);
+            statesAge ? stated.BirthDate : old.BirthDate, statesAge ? stated.Age : old.Age,
+            stated.AnnualIncome ?? old.AnnualIncome, stated.Country ?? old.Country, stated.Region ?? old.Region, stated.Industry ?? old.Industry);
         if (errors.Count == 0 && Demographic.From(demographics) != customer.Demographics)
         {
             errors.AddRange(CustomerRow.Problems(ChangeDemographicsEndpoint.Validate(demographics, customer, clock)));

@@ -6,13 +6,13 @@ using Microsoft.AspNetCore.Mvc;
 namespace EventCrm.Imports;
 
 /// <summary>
-/// A row of a customer file cleaned into the same <see cref="RegisterCustomer"/> command the API takes, and
-/// checked by the same validation; each problem is reported with its field. A row without a name can still
-/// update a customer it matches; only registering needs one.
+/// A row of a customer file cleaned into the same <see cref="CustomerRegistration"/> the API decides on, by the same
+/// rules; each problem is reported with its field. A row without a name can still update a customer it matches;
+/// only registering needs one.
 /// </summary>
 public static class CustomerRow
 {
-    public static (RegisterCustomer Command, IReadOnlyList<RowError> Errors) Clean(SourceRow row, CultureInfo culture,
+    public static (CustomerRegistration Registration, IReadOnlyList<RowError> Errors) Clean(SourceRow row, CultureInfo culture,
         CustomerRules rules, TimeProvider clock)
     {
         var errors = new List<RowError>();
@@ -40,9 +40,9 @@ public static class CustomerRow
             Cleaning.Text(row["acquisitionSource"]),
             Cleaning.List(row["tags"]));
 
-        errors.AddRange(Problems(RegisterCustomerEndpoint.Validate(command, rules, clock))
-            .Where(e => !errors.Any(known => known.Field == e.Field)));
-        return (command, errors);
+        var registration = CustomerRegistration.Of(command, rules, clock.GetUtcNow());
+        errors.AddRange(Problems(registration.Problem).Where(e => !errors.Any(known => known.Field == e.Field)));
+        return (registration, errors);
     }
 
     /// <summary>A validation answer as row errors, field by field.</summary>

@@ -115,7 +115,9 @@ public sealed class ImportReverter(IDocumentStore store, ImportQueries imports, 
             if (row.PhoneBefore != row.PhoneAfter)
             {
                 if (customer.Phone == row.PhoneAfter)
-                    Take(ChangeContactDetailsEndpoint.Post(new ChangeContactDetails(customer.Version, customer.Email!, row.PhoneBefore), customer, rules, clock).Item2);
+                    Take(ChangeContactDetailsEndpoint.Decide(
+                        ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, row.PhoneBefore), rules), customer,
+                        clock.GetUtcNow()).Item2);
                 else changedSince.Add("phone");
             }
             if (row.DemographicsBefore != row.DemographicsAfter)

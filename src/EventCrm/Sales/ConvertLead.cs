@@ -17,11 +17,11 @@ public record ConvertLead(int Version, NewOpportunity? Opportunity);
 
 public record LeadConvertedResponse(Guid CustomerId, bool NewCustomer, Guid OpportunityId, int Version);
 
-/// <summary>The customer a lead's e-mail already belongs to, if any (the survivor, for a merged duplicate).</summary>
-public sealed record ExistingCustomer(CustomerProfile? Profile)
-{
-    public Guid? Id => Profile?.MergedInto ?? Profile?.Id;
-}
+/// <summary>
+/// Who a lead becomes: the customer its e-mail already belongs to (the survivor, for a merged duplicate), or a new
+/// customer, registered by the customer context's own rules as if the API had been asked.
+/// </summary>
+public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? Registration);
 
 /// <summary>
 /// Turns a lead into a customer (the existing one with the same e-mail, or a new one) and an opportunity, in
@@ -30,10 +30,17 @@ public sealed record ExistingCustomer(CustomerProfile? Profile)
 /// </summary>
 public static class ConvertLeadEndpoint
 {
-    public static async Task<ExistingCustomer> LoadAsync(Lead lead, IQuerySession session, CancellationToken cancellation) =>
-        new(await session.Query<CustomerProfile>().FirstOrDefaultAsync(p => p.Email == lead.Email, cancellation));
+    public static async Task<LeadCustomer> LoadAsync(Lead lead, IQuerySession session, CustomerRules rules, TimeProvider clock,
+        CancellationToken cancellation)
+    {
+        var existing = await NamedCustomer.WithEmail(session, lead.Email, cancellation);
+        return new LeadCustomer(existing, existing.Id is null
+            ? CustomerRegistration.Of(new RegisterCustomer(lead.Name, lead.Email, lead.Phone, AcquisitionSource: $"lead:{lead.Source}"),
+                rules, clock.GetUtcNow())
+            : null);
+    }
 
-    public static ProblemDetails Validate(ConvertLead command, Lead lead, ExistingCustomer existing, ClaimsPrincipal user,
+    public static ProblemDetails Validate(ConvertLead command, Lead lead, LeadCustomer customer, ClaimsPrincipal user,
         TimeProvider clock)
     {
         var errors = new FieldErrors().RequireExpectedVersion(command.Version);
@@ -46,32 +53,41 @@ public static class ConvertLeadEndpoint
         return Problems.FirstOf(
             errors.ForLeadCommand(command.Version, lead, LeadStatus.New, LeadStatus.Qualified),
             command.Opportunity?.Owner is { } owner ? Ownership.Check(user, owner, "new opportunity would") : Problems.None,
-            existing.Profile is { Status: CustomerStatus.Erased }
+            customer.Existing.Profile is { Status: CustomerStatus.Erased }
                 ? Problems.RuleViolation("The lead's e-mail belongs to an erased customer.", "Capture the person again if they are back.")
+                : Problems.None,
+            customer.Registration?.Problem is { Status: not null } refused
+                ? Problems.RuleViolation("The lead cannot become a customer as it stands.",
+                    $"Its details break the customer rules: {Describe(refused)} Correct the lead, then convert it.")
                 : Problems.None);
     }
+
+    private static string Describe(ProblemDetails problem) =>
+        problem is HttpValidationProblemDetails validation
+            ? string.Join(" ", validation.Errors.SelectMany(e => e.Value))
+            : problem.Detail ?? problem.Title ?? "";
 
     [WolverinePost("/api/leads/{leadId}/convert", OperationId = "ConvertLead", Summary = "Convert a lead into a customer and an opportunity",
         Description = "Links to the customer with the lead's e-mail, or registers a new one, and opens an opportunity: all in one transaction.")]
     [Authorize(Policy = Policies.SalesWrite)]
     [Tags("Leads")]
     public static (LeadConvertedResponse, Events, IMartenOp, IMartenOp) Post(ConvertLead command, [Target] Lead lead,
-        ExistingCustomer existing, ClaimsPrincipal user, TimeProvider clock)
+        LeadCustomer customer, ClaimsPrincipal user, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var details = command.Opportunity!;
-        var customerId = existing.Id ?? Guid.CreateVersion7();
+        var customerId = customer.Existing.Id ?? Guid.CreateVersion7();
         var opportunityId = Guid.CreateVersion7();
 
-        IMartenOp customer = existing.Id is null
-            ? MartenOps.StartStream<Customer>(customerId,
-                new CustomerRegistered(lead.Name, lead.Email, lead.Phone, now, null, $"lead:{lead.Source}"))
+        IMartenOp registered = customer.Registration is { } registration
+            ? RegisterCustomerEndpoint.Register(customerId, registration, now).Item2
             : MartenOps.Nothing();
         var opportunity = MartenOps.StartStream<Opportunity>(opportunityId, new OpportunityOpened(
             customerId, ContactDetails.NormaliseName(details.Title), details.Amount, details.Currency.Trim().ToUpperInvariant(),
             details.ExpectedCloseDate, OpportunityChecks.OwnerOf(details.Owner, user), lead.Source, lead.Id, null, now));
 
-        return (new LeadConvertedResponse(customerId, existing.Id is null, opportunityId, lead.Version + 1),
-            [new LeadConverted(customerId, existing.Id is null, opportunityId, now)], customer, opportunity);
+        var isNew = customer.Registration is not null;
+        return (new LeadConvertedResponse(customerId, isNew, opportunityId, lead.Version + 1),
+            [new LeadConverted(customerId, isNew, opportunityId, now)], registered, opportunity);
     }
 }

@@ -128,7 +128,7 @@ public static class Commands
     {
         /// <summary>Through the endpoint's own pure handler, so that it is the event the API would append.</summary>
         public static CustomerRegistered Registered(CustomerRules rules, string run, int worker, int n) =>
-            (CustomerRegistered)RegisterCustomerEndpoint.Post(Command(run, worker, n), rules, TimeProvider.System).Item2.Events.Single();
+            CustomerRegistration.Of(Command(run, worker, n), rules, TimeProvider.System.GetUtcNow()).Registered(TimeProvider.System.GetUtcNow());
 
         public static RegisterCustomer Command(string run, int worker, int n) =>
             new($"Bench Customer {worker}-{n}", $"{run}-{worker}-{n}@bench.example.com", Age: 20 + n % 50,

@@ -3,6 +3,7 @@ using EventCrm.Customers;
 using EventCrm.Infrastructure;
 using EventCrm.Sales;
 using EventCrm.Service;
+using EventCrm.Tests.Customers;
 
 namespace EventCrm.Tests.Architecture;
 
@@ -67,4 +68,26 @@ public sealed class when_aggregates_are_folded
     }
 
     internal static string Json(object state) => JsonSerializer.Serialize(state, state.GetType());
+}
+
+/// <summary>The in-memory fold and Marten's fold of a real stream come out the same.</summary>
+[Collection(AppCollection.Name)]
+public sealed class when_a_stored_customer_is_folded(AppFixture app)
+{
+    [Fact]
+    public async Task the_fold_of_its_events_is_the_aggregate_marten_loads()
+    {
+        var id = await app.Register(AppFixture.NewEmail("fold"));
+        var version = await app.Succeed(id, "tags", new { version = 1, add = new[] { "vip", "b2b" } });
+        version = await app.Succeed(id, "owner", new { version, owner = "sally" });
+        await app.Succeed(id, "purchases", new { version, amount = 12.5m, currency = "EUR", product = "Mug", category = "Merch" });
+
+        await using var session = app.Store.LightweightSession();
+        var events = await session.Events.FetchStreamAsync(id);
+        var loaded = (await session.Events.FetchForWriting<Customer>(id)).Aggregate!;
+        var folded = Fold<Customer>.Apply(null, events.Select(e => e.Data)) with { Id = id };
+
+        when_aggregates_are_folded.Json(folded).ShouldBe(when_aggregates_are_folded.Json(loaded));
+        folded.Version.ShouldBe(4);
+    }
 }

@@ -16,8 +16,7 @@ public class when_a_registration_is_decided
     [Fact]
     public void it_starts_a_customer_stream_with_normalised_details_at_the_clocks_time()
     {
-        var (response, start) = RegisterCustomerEndpoint.Post(
-            new RegisterCustomer(" Grace  Hopper ", "Grace@Navy.MIL", "030 123456"), _rules, new FakeTimeProvider(Now));
+        var (response, start) = Register(new RegisterCustomer(" Grace  Hopper ", "Grace@Navy.MIL", "030 123456"));
 
         var stream = start.ShouldBeAssignableTo<IStartStream>()!;
         stream.StreamId.ShouldBe(response.Id);
@@ -31,7 +30,7 @@ public class when_a_registration_is_decided
     [Fact]
     public void validation_names_every_bad_field()
     {
-        var problem = RegisterCustomerEndpoint.Validate(new RegisterCustomer(" ", "x", "abc"), _rules, new FakeTimeProvider(Now));
+        var problem = RegisterCustomerEndpoint.Validate(Cleaned(new RegisterCustomer(" ", "x", "abc")));
 
         var errors = problem.ShouldBeOfType<HttpValidationProblemDetails>().Errors;
         errors.Keys.ShouldBe(["name", "email", "phone"], ignoreOrder: true);
@@ -40,8 +39,14 @@ public class when_a_registration_is_decided
 
     [Fact]
     public void a_valid_command_passes_validation() =>
-        RegisterCustomerEndpoint.Validate(new RegisterCustomer("Grace", "grace@navy.mil", null), _rules, new FakeTimeProvider(Now))
+        RegisterCustomerEndpoint.Validate(Cleaned(new RegisterCustomer("Grace", "grace@navy.mil", null)))
             .ShouldBeSameAs(Problems.None);
+
+    private CustomerRegistration Cleaned(RegisterCustomer command) =>
+        RegisterCustomerEndpoint.Load(command, _rules, new FakeTimeProvider(Now));
+
+    private (CustomerRegisteredResponse, IStartStream) Register(RegisterCustomer command) =>
+        RegisterCustomerEndpoint.Post(command, Cleaned(command), new FakeTimeProvider(Now));
 }
 
 public class when_a_contact_change_is_decided
@@ -54,11 +59,13 @@ public class when_a_contact_change_is_decided
         Id = Guid.NewGuid(), Version = 3, Name = "Grace", Email = "grace@navy.mil", Phone = "+14155552671",
     };
 
+    private (VersionResponse, Wolverine.Marten.Events) Change(ChangeContactDetails command, Customer customer) =>
+        ChangeContactDetailsEndpoint.Post(command, ChangeContactDetailsEndpoint.Load(command, _rules), customer, new FakeTimeProvider(Now));
+
     [Fact]
     public void new_details_are_one_event_and_the_next_version()
     {
-        var (response, events) = ChangeContactDetailsEndpoint.Post(
-            new ChangeContactDetails(3, "g@hopper.dev", null), Registered(), _rules, new FakeTimeProvider(Now));
+        var (response, events) = Change(new ChangeContactDetails(3, "g@hopper.dev", null), Registered());
 
         events.ShouldHaveSingleItem().ShouldBe(new ContactDetailsChanged("g@hopper.dev", null, Now));
         response.Version.ShouldBe(4);
@@ -67,8 +74,7 @@ public class when_a_contact_change_is_decided
     [Fact]
     public void the_same_details_written_differently_are_no_change()
     {
-        var (response, events) = ChangeContactDetailsEndpoint.Post(
-            new ChangeContactDetails(3, " GRACE@navy.mil", "(415) 555-2671"), Registered(), _rules, new FakeTimeProvider(Now));
+        var (response, events) = Change(new ChangeContactDetails(3, " GRACE@navy.mil", "(415) 555-2671"), Registered());
 
         events.ShouldBeEmpty();
         response.Version.ShouldBe(3);
@@ -78,8 +84,7 @@ public class when_a_contact_change_is_decided
     public void the_handler_leaves_the_aggregate_it_was_given_untouched()
     {
         var customer = Registered();
-        ChangeContactDetailsEndpoint.Post(new ChangeContactDetails(3, "new@hopper.dev", null), customer, _rules,
-            new FakeTimeProvider(Now));
+        Change(new ChangeContactDetails(3, "new@hopper.dev", null), customer);
         customer.Email.ShouldBe("grace@navy.mil");
         customer.Version.ShouldBe(3);
     }
@@ -87,7 +92,8 @@ public class when_a_contact_change_is_decided
     [Fact]
     public void a_stale_version_is_a_conflict_naming_the_current_one()
     {
-        var problem = ChangeContactDetailsEndpoint.Validate(new ChangeContactDetails(2, "g@hopper.dev", null), Registered(), _rules);
+        var problem = ChangeContactDetailsEndpoint.Validate(
+            ChangeContactDetailsEndpoint.Load(new ChangeContactDetails(2, "g@hopper.dev", null), _rules), Registered());
 
         problem.Status.ShouldBe(409);
         problem.Type.ShouldBe(Problems.StaleVersionType);
@@ -97,7 +103,8 @@ public class when_a_contact_change_is_decided
     [Fact]
     public void bad_fields_are_reported_before_the_version()
     {
-        var problem = ChangeContactDetailsEndpoint.Validate(new ChangeContactDetails(0, "nope", null), Registered(), _rules);
+        var problem = ChangeContactDetailsEndpoint.Validate(
+            ChangeContactDetailsEndpoint.Load(new ChangeContactDetails(0, "nope", null), _rules), Registered());
 
         problem.Status.ShouldBe(400);
         problem.ShouldBeOfType<HttpValidationProblemDetails>().Errors.Keys.ShouldBe(["version", "email"], ignoreOrder: true);

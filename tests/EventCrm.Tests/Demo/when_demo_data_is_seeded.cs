@@ -17,7 +17,7 @@ public class when_demo_data_is_seeded(AppFixture app)
             .SelectMany(i => DemoCustomers.Generate(i, seed, until, new CustomerRules())).ToList();
 
         var result = await DemoSeeder.Seed(app.Store, app.Host.Services.GetRequiredService<CustomerRules>(), 120, seed,
-            until, null, CancellationToken.None);
+            until, null, CancellationToken.None, daemonRunning: true);
 
         result.Streams.ShouldBe(expected.Count);
         result.Events.ShouldBe(expected.Sum(s => s.Events.Count));

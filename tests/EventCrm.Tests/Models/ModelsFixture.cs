@@ -49,7 +49,7 @@ public sealed class ModelsFixture : IAsyncLifetime
         var store = Host.Services.GetRequiredService<IDocumentStore>();
         if (await DemoSeeder.IsEmpty(store, CancellationToken.None))
             await DemoSeeder.Seed(store, Host.Services.GetRequiredService<CustomerRules>(), DemoCustomers, seed: 42,
-                new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, CancellationToken.None);
+                new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, CancellationToken.None, daemonRunning: true);
         await Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
     }
 
