@@ -45,9 +45,10 @@ app.UseCorrelationId();
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseRouting();
 app.UseRateLimiter();
-app.UseRequestBodyLimit();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRequestBodyLimit();
+app.UseInputGuard();
 app.UseIdempotency();
 
 app.MapCrmHealthChecks();

@@ -48,7 +48,8 @@ public static class CrmHttp
     {
         json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        // By name only: a number would bind to any value of the enum's type, defined or not.
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
     }
 
     public static void ConfigureEndpoints(WolverineHttpOptions options)
@@ -64,6 +65,9 @@ public static class CrmHttp
 
         // Every command stamps its events with who, why and where from.
         options.AddMiddleware(typeof(CommandMetadata), IsCommand);
+
+        // What every endpoint takes from the request, for the input guard (see InputGuard).
+        options.ConfigureEndpoints(chain => chain.Metadata.WithMetadata(EndpointInputs.Of(chain)));
 
         // What every endpoint can answer besides its own responses, for the OpenAPI document.
         options.ConfigureEndpoints(chain =>

@@ -5,10 +5,11 @@ using Microsoft.AspNetCore.Mvc;
 namespace EventCrm.Infrastructure.Http;
 
 /// <summary>
-/// Refuses bodies over the configured limit (<c>Api:MaxRequestBodyBytes</c>, 1 MiB unless an endpoint declares
-/// its own with <c>[RequestSizeLimit]</c>) with a 413 before any endpoint reads them. A declared length is
-/// checked up front; a chunked body is read into memory up to the limit, so the endpoint never sees a partial
-/// body and JSON parsing never mistakes a cut-off body for malformed JSON.
+/// Refuses bodies over the configured limit (<c>Api:MaxRequestBodyBytes</c>, 1 MiB unless an endpoint declares its
+/// own with <c>[RequestSizeLimit]</c>) with a 413. A declared length is checked before anything is read; a chunked
+/// body is counted as it is read, whoever reads it, and the read that crosses the limit fails with a 413 — the same
+/// limit for both, and nothing held in memory for it. Runs after authentication and authorization, so an anonymous
+/// caller is refused before a byte of a body is read.
 /// </summary>
 public static class RequestBodyLimit
 {
@@ -26,46 +27,24 @@ public static class RequestBodyLimit
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } wire)
                 wire.MaxRequestBodySize = limit;
 
-            if (http.Request.ContentLength is { } declared)
+            if (http.Request.ContentLength is { } declared && declared > limit)
             {
-                if (declared > limit)
-                {
-                    await TooLarge(http, limit);
-                    return;
-                }
+                await TooLarge(http, limit);
+                return;
             }
-            else if (HasBody(http.Request))
-            {
-                var buffered = new MemoryStream();
-                var chunk = new byte[16 * 1024];
-                int read;
-                while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
-                {
-                    if (buffered.Length + read > limit)
-                    {
-                        await TooLarge(http, limit);
-                        return;
-                    }
-                    buffered.Write(chunk, 0, read);
-                }
-                buffered.Position = 0;
-                http.Request.Body = buffered;
-                http.Request.ContentLength = buffered.Length;
-            }
-
+            http.Request.Body = new Limited(http.Request.Body, limit);
             await next(http);
         });
     }
 
-    private static bool HasBody(HttpRequest request) =>
-        !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) &&
-        !HttpMethods.IsDelete(request.Method) && !HttpMethods.IsOptions(request.Method);
+    /// <summary>The 413 a read past the limit raises (mapped to a ProblemDetails by the exception handler).</summary>
+    public static BadHttpRequestException Exceeded(long limit) =>
+        new($"This endpoint accepts at most {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
 
     private static async Task TooLarge(HttpContext http, long limit)
     {
         http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
             ProblemDetails = new ProblemDetails
@@ -76,5 +55,43 @@ public static class RequestBodyLimit
                 Detail = $"This endpoint accepts at most {limit} bytes.",
             },
         });
+    }
+
+    /// <summary>A body that fails the read which takes it past <c>limit</c> bytes.</summary>
+    private sealed class Limited(Stream inner, long limit) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > limit) throw Exceeded(limit);
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }
