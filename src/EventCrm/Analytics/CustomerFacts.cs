@@ -69,7 +69,11 @@ public static class CustomerFacts
     {
         var list = fields.ToList();
         if (list.Count < min || list.Count > max)
-            errors.Add(parameter, $"'{parameter}' names {min}-{max} fields from: {string.Join(", ", Fields.Keys)}.");
+            errors.Add(parameter, max == 1
+                ? $"'{parameter}' names one field from: {string.Join(", ", Fields.Keys)}."
+                : $"'{parameter}' names {min}-{max} fields from: {string.Join(", ", Fields.Keys)}.");
+        foreach (var twice in list.GroupBy(f => f).Where(g => g.Count() > 1).Select(g => g.Key))
+            errors.Add(parameter, $"'{twice}' is named more than once.");
         foreach (var unknown in list.Where(f => !Fields.ContainsKey(f)))
             errors.Add(parameter, $"'{unknown}' is not a field; known: {string.Join(", ", Fields.Keys)}.");
         return errors;
@@ -89,8 +93,9 @@ public static class CustomerFacts
         return errors;
     }
 
+    /// <summary>A comma list of field names as given (a name given twice is reported by <see cref="CheckFields"/>).</summary>
     public static List<string> Split(string? list) =>
-        [.. (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()];
+        [.. (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     /// <summary>The WHERE clause for a filter, with its parameters (and @today / @now) on the command.</summary>
     public static string Where(CustomerFilter filter, NpgsqlCommand command, DateTimeOffset now)

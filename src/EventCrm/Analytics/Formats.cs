@@ -78,6 +78,14 @@ public static class Formats
         decimal m => m.ToString(CultureInfo.InvariantCulture),
         DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
+        _ => Text(value.ToString() ?? ""),
     };
+
+    /// <summary>
+    /// Text that a spreadsheet would run as a formula (it begins with = + - @, a tab or a carriage return) is written
+    /// with a leading apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection). Numbers are
+    /// written as numbers and never escaped.
+    /// </summary>
+    public static string Text(string text) =>
+        text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
 }

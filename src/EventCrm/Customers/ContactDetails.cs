@@ -25,7 +25,8 @@ public static partial class ContactDetails
     {
         if (string.IsNullOrWhiteSpace(email)) return null;
         var candidate = email.Trim().ToLowerInvariant();
-        if (candidate.Length > MaxEmailLength || candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        if (candidate.Length > MaxEmailLength
+            || candidate.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || FieldErrors.IsBidiControl(c) || FieldErrors.IsInvisible(c)))
             return null;
 
         var at = candidate.LastIndexOf('@');

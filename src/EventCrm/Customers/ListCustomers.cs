@@ -38,7 +38,7 @@ public static class ListCustomersEndpoint
     public static ProblemDetails Validate([AsParameters] CustomerSearch search)
     {
         var errors = new FieldErrors().CheckPaging(search.Page, search.PageSize);
-        if (search.Sort is { } sort && !Sorts.Contains(sort.TrimStart('-')))
+        if (search.Sort is { } sort && !Sorts.Contains(sort.StartsWith('-') ? sort[1..] : sort))
             errors.Add("sort", $"'sort' must be one of {string.Join(", ", Sorts)}, optionally with a leading '-'.");
         if (search.MinTotal > search.MaxTotal) errors.Add("minTotal", "'minTotal' cannot be more than 'maxTotal'.");
         if (search.MinChurnRisk is < 0 or > 1) errors.Add("minChurnRisk", "'minChurnRisk' is a probability between 0 and 1.");

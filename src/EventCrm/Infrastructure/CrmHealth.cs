@@ -32,6 +32,12 @@ public static class CrmHealth
         }).AllowAnonymous();
     }
 
+    private static string Unavailable(string check) => check switch
+    {
+        "postgres" => "PostgreSQL does not answer (or not in time).",
+        _ => $"{check} is not available.",
+    };
+
     private static Task Write(HttpContext http, HealthReport report)
     {
         http.Response.ContentType = "application/json";
@@ -44,7 +50,8 @@ public static class CrmHealth
                 name = entry.Key,
                 status = entry.Value.Status.ToString(),
                 durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
-                error = entry.Value.Exception?.GetType().Name,
+                // What an operator can act on, never the exception's type (details are in the log).
+                error = entry.Value.Status == HealthStatus.Healthy ? null : Unavailable(entry.Key),
             }),
         }, cancellationToken: http.RequestAborted);
     }

@@ -68,13 +68,17 @@ public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger
                 Detail = badRequest.Message,
             };
 
+        // The input guard names the wrong member before an endpoint reads its body; this is the last line, and
+        // the serializer's own message would name .NET types.
         if (Find<System.Text.Json.JsonException>(exception) is { } json)
             return new ProblemDetails
             {
                 Type = "urn:eventcrm:problem:malformed-json",
                 Title = "The request body is not valid JSON for this endpoint.",
                 Status = StatusCodes.Status400BadRequest,
-                Detail = json.Message,
+                Detail = json.Path is { Length: > 1 } path
+                    ? $"The value at '{path.TrimStart('$', '.')}' does not fit this request."
+                    : "See the API documentation for this request's fields.",
             };
 
         return new ProblemDetails

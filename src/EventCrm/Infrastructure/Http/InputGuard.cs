@@ -140,15 +140,9 @@ public static class InputGuard
         }
         if (command is null) return NotAnObject();
 
-        var empties = new List<string>();
-        FindEmptyIds(command, "", empties, depth: 0);
-        if (empties.Count > 0)
-        {
-            var errors = new FieldErrors();
-            foreach (var path in empties) errors.Add(path, $"'{path}' must not be the empty id.");
-            return errors.ToProblem();
-        }
-        return null;
+        var errors = new FieldErrors();
+        FindBadValues(command, "", errors, depth: 0);
+        return errors.Any ? errors.ToProblem() : null;
     }
 
     /// <summary>Well-formed JSON, an object, no member twice, no NUL or lone surrogate; the top-level members it states.</summary>
@@ -263,7 +257,8 @@ public static class InputGuard
         : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))
             ?.GetGenericArguments()[0];
 
-    private static void FindEmptyIds(object value, string path, List<string> found, int depth)
+    /// <summary>Values no command may hold: the empty id, and dates outside the range the API works with.</summary>
+    private static void FindBadValues(object value, string path, FieldErrors found, int depth)
     {
         if (depth > MaxDepth) return;
         foreach (var property in value.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
@@ -271,23 +266,19 @@ public static class InputGuard
             if (property.GetIndexParameters().Length > 0 || property.Name == "EqualityContract") continue;
             var member = path.Length == 0 ? JsonNamingPolicy.CamelCase.ConvertName(property.Name) : $"{path}.{JsonNamingPolicy.CamelCase.ConvertName(property.Name)}";
             var inner = property.GetValue(value);
-            switch (inner)
+            if (inner is IEnumerable items and not string)
             {
-                case null: break;
-                case Guid id when id == Guid.Empty: found.Add(member); break;
-                case string or Guid or ValueType: break;
-                case IEnumerable items:
-                    foreach (var item in items)
-                    {
-                        if (item is Guid g && g == Guid.Empty) found.Add(member);
-                        else if (item is not null && item is not string && !item.GetType().IsValueType) FindEmptyIds(item, member, found, depth + 1);
-                    }
-                    break;
-                default:
-                    if (property.PropertyType.Namespace?.StartsWith("EventCrm", StringComparison.Ordinal) == true)
-                        FindEmptyIds(inner, member, found, depth + 1);
-                    break;
+                foreach (var item in items)
+                {
+                    if (item is null) continue;
+                    if (Bad(item) is { } message) found.Add(member, $"'{member}' {message}");
+                    else if (item is not string && !item.GetType().IsValueType) FindBadValues(item, member, found, depth + 1);
+                }
             }
+            else if (inner is not null && Bad(inner) is { } message) found.Add(member, $"'{member}' {message}");
+            else if (inner is not null and not string && !inner.GetType().IsValueType
+                     && property.PropertyType.Namespace?.StartsWith("EventCrm", StringComparison.Ordinal) == true)
+                FindBadValues(inner, member, found, depth + 1);
         }
     }
 
@@ -297,6 +288,16 @@ public static class InputGuard
         && accepts.ContentTypes.Any(c => c.Contains("json", StringComparison.OrdinalIgnoreCase))
             ? type
             : null;
+
+    private static string? Bad(object value) => value switch
+    {
+        Guid id when id == Guid.Empty => "must not be the empty id.",
+        // A member left out holds its type's default; the command's own validation says it is required.
+        DateOnly date when date != default && !ValueNames.InDateRange(date) => $"must be a date {ValueNames.DateRange}.",
+        DateTimeOffset time when time != default && !ValueNames.InDateRange(time) => $"must be a time {ValueNames.DateRange}.",
+        DateTime time when time != default && !ValueNames.InDateRange(DateOnly.FromDateTime(time)) => $"must be a time {ValueNames.DateRange}.",
+        _ => null,
+    };
 
     private static bool HasBody(HttpRequest request) =>
         HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method);

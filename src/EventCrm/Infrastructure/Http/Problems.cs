@@ -83,8 +83,22 @@ public sealed class FieldErrors
             Add(field, $"'{field}' must be at most {maxLength} characters.");
         if (value.Any(char.IsControl))
             Add(field, $"'{field}' must not contain control characters.");
+        else if (value.Any(c => IsBidiControl(c) || IsInvisible(c)))
+            Add(field, $"'{field}' must not contain invisible or text-direction characters (they can make one name look like another).");
         return this;
     }
+
+    /// <summary>
+    /// Characters that reorder how text is shown (bidirectional embeddings, overrides, isolates and marks): in a
+    /// name they can make one look like another in lists and exports.
+    /// </summary>
+    public static bool IsBidiControl(char c) => c is '\u061C' or '\u200E' or '\u200F' or (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069');
+
+    /// <summary>
+    /// Zero-width characters that carry no letter (zero-width space, word joiner, byte-order mark). The zero-width
+    /// joiner and non-joiner are letters' business in Persian, Indic scripts and emoji, and are allowed.
+    /// </summary>
+    public static bool IsInvisible(char c) => c is '\u200B' or '\u2060' or '\uFEFF' or '\u180E';
 
     public FieldErrors RequireMultilineText(string field, string? value, int maxLength) =>
         string.IsNullOrWhiteSpace(value) ? Add(field, $"'{field}' is required.") : OptionalMultilineText(field, value, maxLength);
@@ -97,6 +111,8 @@ public sealed class FieldErrors
             Add(field, $"'{field}' must be at most {maxLength} characters.");
         if (value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
             Add(field, $"'{field}' must not contain control characters.");
+        else if (value.Any(c => c is (>= '\u202A' and <= '\u202E') or (>= '\u2066' and <= '\u2069')))
+            Add(field, $"'{field}' must not contain text-direction overrides or isolates.");
         return this;
     }
 
