@@ -32,7 +32,7 @@ public sealed class ImportRunner(IDocumentStore store, ImportFiles files, Custom
         IRowImporter importer = batch.Kind == ImportKind.Customers ? customers : purchases;
         var context = new ImportContext(batch, CultureInfo.GetCultureInfo(batch.Options.Culture));
         await using var file = files.Open(batchId);
-        var source = new ImportSource(file, batch.Format, importer.Fields, batch.Options.Mapping);
+        var source = new ImportSource(file, batch.Format, importer.Fields, batch.Options.Mapping, context.Culture);
 
         var slice = new List<object>();
         var columnsRecorded = batch.Status == ImportStatus.Running;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -69,9 +70,11 @@ public sealed class ImportFields(IReadOnlyDictionary<string, string[]> aliases, 
 /// Reads an uploaded file record by record, CSV (separator detected among <c>,</c> <c>;</c> and tab, UTF-8 with
 /// or without a byte-order mark, quoted fields with separators and line breaks) or a JSON array of objects,
 /// without holding more than one record in memory. Rows are numbered as a spreadsheet shows them: the header
-/// is row 1, the first record row 2 (for JSON, the first object is row 1).
+/// is row 1, the first record row 2 (for JSON, the first object is row 1). Values are handed on as text in the
+/// import's <paramref name="culture"/>, which for a JSON number means writing it the culture's way.
 /// </summary>
-public sealed class ImportSource(Stream stream, string format, ImportFields fields, IReadOnlyDictionary<string, string> mapping)
+public sealed class ImportSource(Stream stream, string format, ImportFields fields, IReadOnlyDictionary<string, string> mapping,
+    CultureInfo culture)
 {
     public IReadOnlyDictionary<string, string> Columns { get; private set; } = new Dictionary<string, string>();
     public IReadOnlyList<string> Ignored { get; private set; } = [];
@@ -204,7 +207,8 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
                 switch (property.Value.ValueKind)
                 {
                     case JsonValueKind.String: values[field] = property.Value.GetString(); break;
-                    case JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False: values[field] = property.Value.GetRawText(); break;
+                    case JsonValueKind.Number: values[field] = Number(property.Value); break;
+                    case JsonValueKind.True or JsonValueKind.False: values[field] = property.Value.GetRawText(); break;
                     case JsonValueKind.Null: values[field] = null; break;
                     case JsonValueKind.Array when field == "tags":
                         values[field] = string.Join(',', property.Value.EnumerateArray().Select(t => t.ToString()));
@@ -220,6 +224,13 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
             yield return new SourceRow(row, values, Fingerprint(element.GetRawText()));
         }
     }
+
+    /// <summary>
+    /// A JSON number is a number, not text in the import's culture: its raw text "52000.5" would read as 520005 in
+    /// de-DE, so it is written the way the culture writes it, for the cleaning to read back the same number.
+    /// </summary>
+    private string Number(JsonElement number) =>
+        number.TryGetDecimal(out var value) ? value.ToString(culture) : number.GetRawText();
 
     private static string Fingerprint(string raw) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(raw)))[..32];
 }

@@ -21,7 +21,25 @@ public record LeadConvertedResponse(Guid CustomerId, bool NewCustomer, Guid Oppo
 /// Who a lead becomes: the customer its e-mail already belongs to (the survivor, for a merged duplicate), or a new
 /// customer, registered by the customer context's own rules as if the API had been asked.
 /// </summary>
-public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? Registration);
+public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? Registration)
+{
+    /// <summary>The customer <paramref name="existing"/> names, or else a registration made from the lead.</summary>
+    public static LeadCustomer For(Lead lead, NamedCustomer existing, CustomerRules rules, DateTimeOffset now) =>
+        new(existing, existing.Id is null
+            ? CustomerRegistration.Of(new RegisterCustomer(lead.Name, lead.Email, lead.Phone, AcquisitionSource: AcquisitionSource(lead)),
+                rules, now)
+            : null);
+
+    /// <summary>
+    /// "lead:" and the lead's source, cut to the length a customer's source may have: a source is as long as a lead
+    /// allows (a web form's is "form:" and the form's name), and a label the system writes must not stop a conversion.
+    /// </summary>
+    private static string AcquisitionSource(Lead lead)
+    {
+        var source = $"lead:{lead.Source}";
+        return source.Length <= CustomerRegistration.MaxSourceLength ? source : source[..CustomerRegistration.MaxSourceLength].TrimEnd();
+    }
+}
 
 /// <summary>
 /// Turns a lead into a customer (the existing one with the same e-mail, or a new one) and an opportunity, in
@@ -34,10 +52,7 @@ public static class ConvertLeadEndpoint
         CancellationToken cancellation)
     {
         var existing = await NamedCustomer.WithEmail(session, lead.Email, cancellation);
-        return new LeadCustomer(existing, existing.Id is null
-            ? CustomerRegistration.Of(new RegisterCustomer(lead.Name, lead.Email, lead.Phone, AcquisitionSource: $"lead:{lead.Source}"),
-                rules, clock.GetUtcNow())
-            : null);
+        return LeadCustomer.For(lead, existing, rules, clock.GetUtcNow());
     }
 
     public static ProblemDetails Validate(ConvertLead command, Lead lead, LeadCustomer customer, ClaimsPrincipal user,
