@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using Marten;
 
 namespace EventCrm.Analytics;
@@ -9,6 +10,7 @@ public static class AnalyticsModule
     {
         services.ConfigureMarten((StoreOptions store) => AnalyticsSchema.Configure(store));
         services.AddHostedService<AnalyticsSchema.CreateFactTables>();
+        services.AddApiTag("Analytics", "Statistics, trends and breakdowns as JSON, CSV or charts.", 600);
         return services;
     }
 }

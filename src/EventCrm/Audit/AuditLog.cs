@@ -10,18 +10,18 @@ namespace EventCrm.Audit;
 public class AuditQuery
 {
     /// <summary>The user who appended the events, as named in their token.</summary>
-    [FromQuery] public string? User { get; set; }
+    [FromQuery(Name = "user")] public string? User { get; set; }
     /// <summary>From this instant on (inclusive), ISO 8601.</summary>
-    [FromQuery] public DateTimeOffset? From { get; set; }
+    [FromQuery(Name = "from")] public DateTimeOffset? From { get; set; }
     /// <summary>Before this instant (exclusive), ISO 8601.</summary>
-    [FromQuery] public DateTimeOffset? To { get; set; }
+    [FromQuery(Name = "to")] public DateTimeOffset? To { get; set; }
     /// <summary>Event type as stored, e.g. customer_registered.</summary>
-    [FromQuery] public string? Type { get; set; }
+    [FromQuery(Name = "type")] public string? Type { get; set; }
     /// <summary>Stream type as stored, e.g. customer.</summary>
-    [FromQuery] public string? StreamType { get; set; }
-    [FromQuery] public string? CorrelationId { get; set; }
-    [FromQuery] public int? Page { get; set; }
-    [FromQuery] public int? PageSize { get; set; }
+    [FromQuery(Name = "streamType")] public string? StreamType { get; set; }
+    [FromQuery(Name = "correlationId")] public string? CorrelationId { get; set; }
+    [FromQuery(Name = "page")] public int? Page { get; set; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; set; }
 }
 
 /// <summary>Every event in the store, across streams, in the order it was appended.</summary>

@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using Marten;
 
 namespace EventCrm.Audit;
@@ -10,6 +11,7 @@ public static class AuditModule
         services.ConfigureMarten((StoreOptions store) => AuditStorage.Configure(store));
         services.AddHostedService<AuditStorage.CreateAuditIndexes>();
         services.AddSingleton<EventLog>();
+        services.AddApiTag("Audit", "The event log as auditors read it: every event with who, when and why, across streams.", 800);
         return services;
     }
 }

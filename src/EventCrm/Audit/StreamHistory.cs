@@ -21,12 +21,17 @@ public static class StreamHistory
 
     /// <summary>The view <typeparamref name="TView"/> rebuilt from the events up to a version or an instant.</summary>
     public static async Task<Results<Ok<TView>, ProblemHttpResult>> AsOf<TAggregate, TView>(Guid id, string what,
-        int? version, DateTimeOffset? at, IQuerySession session, CancellationToken cancellation) where TView : class
+        int? version, DateTimeOffset? at, IQuerySession session, TimeProvider clock, CancellationToken cancellation) where TView : class
     {
         if (version is null == at is null)
             return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
             {
                 ["version"] = ["Give exactly one of 'version' (1 or more) or 'at' (an ISO 8601 time)."],
+            }));
+        if (at > clock.GetUtcNow())
+            return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
+            {
+                ["at"] = [$"'at' {at:O} is in the future; a record is known as it was up to now."],
             }));
         if (version < 1)
             return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>

@@ -8,43 +8,61 @@ using Wolverine.Marten;
 
 namespace EventCrm.Customers;
 
-/// <summary>Replaces the customer's e-mail and phone; a null or empty phone removes it.</summary>
-public record ChangeContactDetails(int Version, string Email, string? Phone);
+/// <summary>
+/// Changes the customer's e-mail and/or phone. What the body leaves out keeps its value; an explicit null phone
+/// removes it. The e-mail can be changed, never removed.
+/// </summary>
+public record ChangeContactDetails(int Version, string? Email = null, string? Phone = null);
 
-/// <summary>The command's e-mail and phone cleaned once into their stored forms, with the fields that could not be.</summary>
-public sealed record ContactChange(int Version, string Email, string? Phone, FieldErrors Errors)
+/// <summary>
+/// The command's e-mail and phone cleaned once into their stored forms: null when the body left the member out
+/// (then it keeps its value), with the fields that could not be cleaned.
+/// </summary>
+public sealed record ContactChange(int Version, string? Email, bool PhoneStated, string? Phone, FieldErrors Errors)
 {
-    public static ContactChange Of(ChangeContactDetails command, CustomerRules rules)
+    public static ContactChange Of(ChangeContactDetails command, BodyFields stated, CustomerRules rules)
     {
         var errors = new FieldErrors().RequireExpectedVersion(command.Version);
-        var (email, phone) = errors.CleanContact(command.Email, command.Phone, rules);
-        return new ContactChange(command.Version, email ?? "", phone, errors);
+        string? email = null;
+        if (stated.Has("email"))
+        {
+            if (command.Email is null) errors.Add("email", "'email' cannot be removed: a customer keeps an e-mail address. Send a new one, or leave it out.");
+            else email = errors.CleanEmail(command.Email);
+        }
+        var phoneStated = stated.Has("phone");
+        var phone = phoneStated ? errors.CleanPhone(command.Phone, rules) : null;
+        return new ContactChange(command.Version, email, phoneStated, phone, errors);
     }
 }
 
 public static class ChangeContactDetailsEndpoint
 {
-    public static ContactChange Load(ChangeContactDetails command, CustomerRules rules) => ContactChange.Of(command, rules);
+    public static ContactChange Load(ChangeContactDetails command, HttpContext http, CustomerRules rules) =>
+        ContactChange.Of(command, BodyFields.Of(http), rules);
 
     public static ProblemDetails Validate(ContactChange change, Customer customer) =>
         change.Errors.ForCommand(change.Version, customer);
 
     public static async Task<ProblemDetails> ValidateAsync(ContactChange change, Guid customerId,
         IQuerySession session, CancellationToken cancellation) =>
-        await EmailOwnership.RefuseIfTaken(session, change.Email, customerId, cancellation);
+        change.Email is null ? Problems.None : await EmailOwnership.RefuseIfTaken(session, change.Email, customerId, cancellation);
 
     [WolverinePost("/api/customers/{customerId}/contact-details", OperationId = "ChangeContactDetails",
-        Summary = "Change a customer's e-mail and phone",
-        Description = "Send the version you read: a stale one is a 409 naming the current version. A null phone removes it. The same details again change nothing.")]
+        Summary = "Change a customer's e-mail and/or phone",
+        Description = "Send the version you read: a stale one is a 409 naming the current version. A member left out keeps its value; \"phone\": null removes the phone. The same details again change nothing.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
     public static (VersionResponse, Events) Post(ChangeContactDetails command, ContactChange change, [Target] Customer customer,
         TimeProvider clock) =>
         Decide(change, customer, clock.GetUtcNow());
 
-    public static (VersionResponse, Events) Decide(ContactChange change, Customer customer, DateTimeOffset now) =>
+    public static (VersionResponse, Events) Decide(ContactChange change, Customer customer, DateTimeOffset now)
+    {
+        var email = change.Email ?? customer.Email;
+        var phone = change.PhoneStated ? change.Phone : customer.Phone;
         // Sending what is already stored changes nothing and records nothing.
-        change.Email == customer.Email && change.Phone == customer.Phone
+        return email == customer.Email && phone == customer.Phone
             ? (new VersionResponse(customer.Version), [])
-            : (new VersionResponse(customer.Version + 1), [new ContactDetailsChanged(change.Email, change.Phone, now)]);
+            : (new VersionResponse(customer.Version + 1), [new ContactDetailsChanged(email, phone, now)]);
+    }
 }

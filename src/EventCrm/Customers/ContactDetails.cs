@@ -59,20 +59,32 @@ public static partial class ContactDetails
     /// its stored form is null).
     /// </summary>
     public static (string? Email, string? Phone) CleanContact(this FieldErrors errors, string? email, string? phone,
-        CustomerRules rules)
+        CustomerRules rules) =>
+        (errors.CleanEmail(email), errors.CleanPhone(phone, rules));
+
+    /// <summary>The stored form of a required e-mail address, or null with a field error.</summary>
+    public static string? CleanEmail(this FieldErrors errors, string? email)
     {
-        var cleanEmail = NormaliseEmail(email);
+        var clean = NormaliseEmail(email);
         if (string.IsNullOrWhiteSpace(email))
             errors.Add("email", "'email' is required.");
-        else if (cleanEmail is null)
-            errors.Add("email", "'email' is not a valid e-mail address.");
-
-        var cleanPhone = NormalisePhone(phone, rules.DefaultPhoneRegion);
-        if (!string.IsNullOrWhiteSpace(phone) && cleanPhone is null)
-            errors.Add("phone",
-                $"'phone' is not a valid phone number (use international format, e.g. +4930123456, or a {rules.DefaultPhoneRegion} number).");
-        return (cleanEmail, cleanPhone);
+        else if (clean is null)
+            errors.Add("email", $"'email' is not a valid e-mail address: '{Shown(email)}'.");
+        return clean;
     }
+
+    /// <summary>The stored (E.164) form of an optional phone number: null when none is given, or with a field error.</summary>
+    public static string? CleanPhone(this FieldErrors errors, string? phone, CustomerRules rules)
+    {
+        var clean = NormalisePhone(phone, rules.DefaultPhoneRegion);
+        if (!string.IsNullOrWhiteSpace(phone) && clean is null)
+            errors.Add("phone",
+                $"'phone' is not a valid phone number: '{Shown(phone)}' (use international format, e.g. +4930123456, or a {rules.DefaultPhoneRegion} number).");
+        return clean;
+    }
+
+    /// <summary>A value quoted back in an error: short, without control characters.</summary>
+    private static string Shown(string value) => Infrastructure.Http.InputGuard.Printable(value.Trim());
 
     /// <summary>Adds a field error for each contact detail that cannot be stored.</summary>
     public static FieldErrors CheckContact(this FieldErrors errors, string? email, string? phone, CustomerRules rules)

@@ -21,15 +21,15 @@ public record MergedDuplicateExport(Guid Id, IReadOnlyList<EventEntry> History);
 
 public static class CustomerExport
 {
-    [WolverineGet("/api/customers/{id}/export", OperationId = "ExportCustomer", Summary = "Everything stored about a customer",
+    [WolverineGet("/api/customers/{customerId}/export", OperationId = "ExportCustomer", Summary = "Everything stored about a customer",
         Description = "Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request.")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Customers", "Audit")]
-    public static async Task<Results<Ok<CustomerExportDocument>, ProblemHttpResult>> Get(Guid id, HttpContext http,
+    public static async Task<Results<Ok<CustomerExportDocument>, ProblemHttpResult>> Get(Guid customerId, HttpContext http,
         IQuerySession session, EventLog events, TimeProvider clock, CancellationToken cancellation)
     {
-        var profile = await session.LoadAsync<CustomerProfile>(id, cancellation);
-        if (profile is null) return CustomerHistory.Missing(id);
+        var profile = await session.LoadAsync<CustomerProfile>(customerId, cancellation);
+        if (profile is null) return CustomerHistory.Missing(customerId);
 
         var now = clock.GetUtcNow();
         var duplicates = new List<MergedDuplicateExport>();
@@ -37,7 +37,7 @@ public static class CustomerExport
             duplicates.Add(new MergedDuplicateExport(duplicate, await AllEvents(events, duplicate, cancellation)));
 
         return TypedResults.Ok(new CustomerExportDocument(now, http.User.Identity?.Name ?? "", profile.AsOf(now),
-            await AllEvents(events, id, cancellation), duplicates));
+            await AllEvents(events, customerId, cancellation), duplicates));
     }
 
     private static async Task<IReadOnlyList<EventEntry>> AllEvents(EventLog log, Guid stream,

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using JasperFx;
 using JasperFx.Events;
 using Marten.Events.Aggregation;
@@ -49,12 +48,10 @@ public sealed class CustomerProfile : IRevisioned
     public List<Guid> MergedDuplicates { get; set; } = [];
     public DateTimeOffset? ErasedAt { get; set; }
 
-    /// <summary>Worked out when the profile is read, never stored: today's age.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary>Worked out when the profile is read (stored null): today's age.</summary>
     public int? Age { get; set; }
 
-    /// <summary>Worked out when the profile is read, never stored.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    /// <summary>Worked out when the profile is read (stored null).</summary>
     public int? DaysSinceLastPurchase { get; set; }
 
     /// <summary>Fills in the figures that depend on today's date.</summary>

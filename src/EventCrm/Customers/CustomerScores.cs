@@ -11,6 +11,9 @@ public interface ICustomerScores
 
     /// <summary>The customers last placed in the segment named <paramref name="segment"/>.</summary>
     IQueryable<CustomerProfile> InSegment(IQueryable<CustomerProfile> customers, string segment);
+
+    /// <summary>The names of the segments customers are in now; empty while no segments model has scored them.</summary>
+    Task<IReadOnlyList<string>> SegmentNames(CancellationToken cancellation);
 }
 
 /// <summary>No models composed: no customer has a score, so a score filter matches nobody.</summary>
@@ -21,4 +24,6 @@ internal sealed class NoCustomerScores : ICustomerScores
 
     public IQueryable<CustomerProfile> InSegment(IQueryable<CustomerProfile> customers, string segment) =>
         customers.Where(_ => false);
+
+    public Task<IReadOnlyList<string>> SegmentNames(CancellationToken cancellation) => Task.FromResult<IReadOnlyList<string>>([]);
 }

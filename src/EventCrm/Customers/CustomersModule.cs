@@ -15,6 +15,7 @@ public static class CustomersModule
             CustomerStorage.Configure(store, provider.GetRequiredService<CustomerRules>()));
         services.AddRecurringJob<DuplicateScan>(DuplicateScan.JobId, "Jobs:ScanDuplicatesCron", "40 * * * *",
             scan => scan.Run(CancellationToken.None));
+        services.AddApiTag("Customers", "Customer data: registration, contact details, demographics, tags, owner, purchases, consents, merge, erasure; profiles, lists, history and subject access exports.", 100);
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<ICustomerScores, NoCustomerScores>();
         return services;

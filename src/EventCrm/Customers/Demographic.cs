@@ -40,6 +40,23 @@ public static class Demographic
     public static string? NormaliseCountry(string? country) =>
         string.IsNullOrWhiteSpace(country) ? null : Countries.GetValueOrDefault(country.Trim());
 
+    /// <summary>Names people use that are not ISO 3166, and the code they mean.</summary>
+    private static readonly FrozenDictionary<string, string> Misnamed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["UK"] = "GB", ["England"] = "GB", ["Scotland"] = "GB", ["Wales"] = "GB", ["Northern Ireland"] = "GB",
+        ["Great Britain"] = "GB", ["Britain"] = "GB", ["EL"] = "GR", ["Holland"] = "NL", ["America"] = "US",
+        ["Deutschland"] = "DE", ["Schweiz"] = "CH", ["Österreich"] = "AT", ["Espana"] = "ES",
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The message for a country that is not one: the value quoted, and the code meant when it is a known slip.</summary>
+    public static string UnknownCountry(string country)
+    {
+        var shown = Infrastructure.Http.InputGuard.Printable(country.Trim());
+        return Misnamed.TryGetValue(country.Trim(), out var meant)
+            ? $"'country' '{shown}' is not an ISO 3166 code; did you mean '{meant}'?"
+            : $"'country' '{shown}' is not an ISO 3166 country code (e.g. DE, DEU) or an English country name.";
+    }
+
     public static FieldErrors CheckDemographics(this FieldErrors errors, IDemographicInput input, DateTimeOffset now)
     {
         if (input.BirthDate is { } birthDate)
@@ -59,7 +76,7 @@ public static class Demographic
         if (input.AnnualIncome > MaxIncome)
             errors.Add("annualIncome", "'annualIncome' is implausibly large.");
         if (!string.IsNullOrWhiteSpace(input.Country) && NormaliseCountry(input.Country) is null)
-            errors.Add("country", "'country' must be an ISO 3166 country code (e.g. DE, DEU) or an English country name.");
+            errors.Add("country", UnknownCountry(input.Country));
         return errors
             .OptionalText("region", input.Region, MaxRegionLength)
             .OptionalText("industry", input.Industry, MaxIndustryLength);

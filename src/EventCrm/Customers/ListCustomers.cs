@@ -13,22 +13,22 @@ namespace EventCrm.Customers;
 public class CustomerSearch
 {
     /// <summary>Part of the name (any case), or the beginning of the e-mail address.</summary>
-    [FromQuery] public string? Q { get; set; }
-    [FromQuery] public string? Country { get; set; }
-    [FromQuery] public string? Tag { get; set; }
-    [FromQuery] public string? Owner { get; set; }
-    [FromQuery] public CustomerStatus? Status { get; set; }
+    [FromQuery(Name = "q")] public string? Q { get; set; }
+    [FromQuery(Name = "country")] public string? Country { get; set; }
+    [FromQuery(Name = "tag")] public string? Tag { get; set; }
+    [FromQuery(Name = "owner")] public string? Owner { get; set; }
+    [FromQuery(Name = "status")] public CustomerStatus? Status { get; set; }
     /// <summary>Total spent in the house currency, at least.</summary>
-    [FromQuery] public decimal? MinTotal { get; set; }
-    [FromQuery] public decimal? MaxTotal { get; set; }
+    [FromQuery(Name = "minTotal")] public decimal? MinTotal { get; set; }
+    [FromQuery(Name = "maxTotal")] public decimal? MaxTotal { get; set; }
     /// <summary>Churn risk (0-1) at least, as last scored by the active churn model.</summary>
-    [FromQuery] public double? MinChurnRisk { get; set; }
+    [FromQuery(Name = "minChurnRisk")] public double? MinChurnRisk { get; set; }
     /// <summary>Segment name, as last scored by the active segments model (e.g. "young high spenders").</summary>
-    [FromQuery] public string? Segment { get; set; }
+    [FromQuery(Name = "segment")] public string? Segment { get; set; }
     /// <summary>name, registeredAt, totalSpent or lastPurchaseAt; '-' in front for descending.</summary>
-    [FromQuery] public string? Sort { get; set; }
-    [FromQuery] public int? Page { get; set; }
-    [FromQuery] public int? PageSize { get; set; }
+    [FromQuery(Name = "sort")] public string? Sort { get; set; }
+    [FromQuery(Name = "page")] public int? Page { get; set; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; set; }
 }
 
 public static class ListCustomersEndpoint
@@ -44,8 +44,20 @@ public static class ListCustomersEndpoint
         if (search.MinChurnRisk is < 0 or > 1) errors.Add("minChurnRisk", "'minChurnRisk' is a probability between 0 and 1.");
         errors.OptionalText("segment", search.Segment, 100);
         if (!string.IsNullOrWhiteSpace(search.Country) && Demographic.NormaliseCountry(search.Country) is null)
-            errors.Add("country", "'country' must be an ISO 3166 country code or an English country name.");
+            errors.Add("country", Demographic.UnknownCountry(search.Country));
         return errors.OptionalText("q", search.Q, ContactDetails.MaxNameLength).ToProblem();
+    }
+
+    /// <summary>A segment must be one the models placed customers in; the answer names those there are.</summary>
+    public static async Task<ProblemDetails> ValidateAsync([AsParameters] CustomerSearch search, ICustomerScores scores,
+        CancellationToken cancellation)
+    {
+        if (string.IsNullOrWhiteSpace(search.Segment)) return Problems.None;
+        var known = await scores.SegmentNames(cancellation);
+        if (known.Contains(search.Segment.Trim())) return Problems.None;
+        return new FieldErrors().Add("segment", known.Count == 0
+            ? "No segments model has placed customers in segments yet: train the 'segments' model (POST /api/models/segments/train) first."
+            : $"'segment' '{InputGuard.Printable(search.Segment.Trim())}' is not a segment; the segments are: {string.Join(", ", known)}.").ToProblem();
     }
 
     [WolverineGet("/api/customers", OperationId = "ListCustomers", Summary = "Find customers",

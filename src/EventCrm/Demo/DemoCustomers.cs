@@ -207,7 +207,7 @@ public static class DemoCustomers
             {
                 clock.Now = at;
                 var moved = new ChangeContactDetails(customer.Version, $"{slug}.{index}@new-mail.example.org", person.Phone);
-                var change = ChangeContactDetailsEndpoint.Load(moved, rules);
+                var change = ContactChange.Of(moved, BodyFields.Everything, rules);
                 Check(ChangeContactDetailsEndpoint.Validate(change, customer), moved);
                 Record(ChangeContactDetailsEndpoint.Post(moved, change, customer, clock).Item2, at);
             }

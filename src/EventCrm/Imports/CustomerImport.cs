@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using Marten;
@@ -109,7 +110,7 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
 
         if (wanted.Phone is not null && wanted.Phone != customer.Phone)
         {
-            var change = ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, wanted.Phone), rules);
+            var change = ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, wanted.Phone), BodyFields.Everything, rules);
             errors.AddRange(CustomerRow.Problems(ChangeContactDetailsEndpoint.Validate(change, customer)));
             if (errors.Count == 0)
             {
@@ -127,10 +128,11 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
             stated.AnnualIncome ?? old.AnnualIncome, stated.Country ?? old.Country, stated.Region ?? old.Region, stated.Industry ?? old.Industry);
         if (errors.Count == 0 && Demographic.From(demographics) != customer.Demographics)
         {
-            errors.AddRange(CustomerRow.Problems(ChangeDemographicsEndpoint.Validate(demographics, customer, clock)));
+            var change = DemographicsChange.Of(demographics, BodyFields.Everything, clock.GetUtcNow());
+            errors.AddRange(CustomerRow.Problems(ChangeDemographicsEndpoint.Validate(change, customer)));
             if (errors.Count == 0)
             {
-                Take(ChangeDemographicsEndpoint.Post(demographics, customer, clock).Item2);
+                Take(ChangeDemographicsEndpoint.Decide(change, customer, clock.GetUtcNow()).Item2);
                 var now = Demographic.From(demographics) ?? old;
                 if (now.BirthDate != old.BirthDate || now.Age != old.Age) changed.Add(now.BirthDate is null ? "age" : "birthDate");
                 if (now.AnnualIncome != old.AnnualIncome) changed.Add("annualIncome");

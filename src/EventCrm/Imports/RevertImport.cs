@@ -116,7 +116,7 @@ public sealed class ImportReverter(IDocumentStore store, ImportQueries imports, 
             {
                 if (customer.Phone == row.PhoneAfter)
                     Take(ChangeContactDetailsEndpoint.Decide(
-                        ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, row.PhoneBefore), rules), customer,
+                        ContactChange.Of(new ChangeContactDetails(customer.Version, customer.Email!, row.PhoneBefore), BodyFields.Everything, rules), customer,
                         clock.GetUtcNow()).Item2);
                 else changedSince.Add("phone");
             }
@@ -125,8 +125,9 @@ public sealed class ImportReverter(IDocumentStore store, ImportQueries imports, 
                 if (customer.Demographics == row.DemographicsAfter)
                 {
                     var before = row.DemographicsBefore ?? new Demographics(null, null, null, null, null, null);
-                    Take(ChangeDemographicsEndpoint.Post(new ChangeDemographics(customer.Version, before.BirthDate, before.Age,
-                        before.AnnualIncome, before.Country, before.Region, before.Industry), customer, clock).Item2);
+                    Take(ChangeDemographicsEndpoint.Decide(DemographicsChange.Of(new ChangeDemographics(customer.Version, before.BirthDate, before.Age,
+                        before.AnnualIncome, before.Country, before.Region, before.Industry), BodyFields.Everything, clock.GetUtcNow()), customer,
+                        clock.GetUtcNow()).Item2);
                 }
                 else changedSince.Add("demographics");
             }

@@ -4,22 +4,44 @@ using Scalar.AspNetCore;
 
 namespace EventCrm.Infrastructure;
 
+/// <summary>A group of operations in the OpenAPI document, as the module that owns them describes it; lower order first.</summary>
+public sealed record ApiTag(string Name, string Description, int Order);
+
 /// <summary>The OpenAPI document (<c>/openapi/v1.json</c>) and an interactive reference (<c>/docs</c>).</summary>
 public static class CrmOpenApi
 {
+    public const string Document = "v1";
+
+    /// <summary>Declares an operation group; the module that owns the operations describes them.</summary>
+    public static IServiceCollection AddApiTag(this IServiceCollection services, string name, string description, int order) =>
+        services.AddSingleton(new ApiTag(name, description, order));
+
     public static IServiceCollection AddCrmOpenApi(this IServiceCollection services)
     {
-        services.AddOpenApi("v1", options =>
+        services.AddApiTag("Admin", "Operators' tools: rebuilding read models, web forms.", 900);
+        services.AddOpenApi(Document, options =>
         {
-            options.AddDocumentTransformer((document, _, _) =>
+            options.AddDocumentTransformer((document, context, _) =>
             {
                 document.Info = new OpenApiInfo
                 {
                     Title = "EventCrm API",
                     Version = "v1",
                     Description = "Event-sourced CRM. Every command appends events; reads come from projections. " +
-                                  "Send 'Authorization: Bearer <token>'; commands on an existing record carry its 'version'.",
+                                  "Send the header `Authorization: Bearer` followed by a token; commands on an existing record carry its `version`.",
+                    License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-EventCrm" },
                 };
+                // Relative: the document describes the server it is served from (one node or a load balancer).
+                document.Servers = [new OpenApiServer { Url = "/", Description = "This EventCrm deployment" }];
+
+                var tags = context.ApplicationServices.GetServices<ApiTag>().ToDictionary(t => t.Name);
+                document.Tags = document.Tags?
+                    .Select(t => tags.TryGetValue(t.Name!, out var known)
+                        ? new OpenApiTag { Name = t.Name, Description = known.Description }
+                        : t)
+                    .OrderBy(t => tags.TryGetValue(t.Name!, out var known) ? known.Order : int.MaxValue)
+                    .ThenBy(t => t.Name, StringComparer.Ordinal)
+                    .ToHashSet();
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme

@@ -1,3 +1,4 @@
+using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Sales;
@@ -14,6 +15,7 @@ public static class ModelsModule
     public static IServiceCollection AddModels(this IServiceCollection services)
     {
         services.ConfigureMarten((StoreOptions store) => ModelStorage.Configure(store));
+        services.AddApiTag("Models", "ML.NET models: training runs, model cards, scores and predictions.", 700);
         services.AddSingleton<CustomerHistories>();
         services.AddSingleton<OpportunityFeatureReader>();
         services.AddSingleton<IModelDefinition, PurchaseAmountModel>();

@@ -13,11 +13,11 @@ namespace EventCrm.Sales;
 
 public static class ActivityQueries
 {
-    [WolverineGet("/api/activities/{id}", OperationId = "GetActivity", Summary = "An activity or task")]
+    [WolverineGet("/api/activities/{activityId}", OperationId = "GetActivity", Summary = "An activity or task")]
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Activities")]
     public static ActivityView Get(
-        [Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No activity has id {0}")] ActivityView activity) =>
+        [Document("activityId", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No activity has id {0}")] ActivityView activity) =>
         activity;
 }
 

@@ -66,11 +66,11 @@ public static class ListLeadFormsEndpoint
 
 public static class DeactivateLeadFormEndpoint
 {
-    [WolverinePost("/api/admin/forms/{key}/deactivate", OperationId = "DeactivateLeadForm", Summary = "Stop accepting leads from a web form")]
+    [WolverinePost("/api/admin/forms/{formKey}/deactivate", OperationId = "DeactivateLeadForm", Summary = "Stop accepting leads from a web form")]
     [Authorize(Policy = Policies.Admin)]
     [Tags("Admin", "Leads")]
     public static IMartenOp Deactivate(
-        [Document("key", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form)
+        [Document("formKey", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form)
     {
         form.Active = false;
         return MartenOps.Store(form);

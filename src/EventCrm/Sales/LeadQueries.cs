@@ -14,34 +14,34 @@ namespace EventCrm.Sales;
 
 public static class LeadQueries
 {
-    [WolverineGet("/api/leads/{id}", OperationId = "GetLead", Summary = "A lead")]
+    [WolverineGet("/api/leads/{leadId}", OperationId = "GetLead", Summary = "A lead")]
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Leads")]
-    public static LeadView Get([Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No lead has id {0}")] LeadView lead) =>
+    public static LeadView Get([Document("leadId", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No lead has id {0}")] LeadView lead) =>
         lead;
 
-    [WolverineGet("/api/leads/{id}/history", OperationId = "GetLeadHistory", Summary = "Every event of a lead")]
+    [WolverineGet("/api/leads/{leadId}/history", OperationId = "GetLeadHistory", Summary = "Every event of a lead")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Leads", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
+    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid leadId, int? page, int? pageSize,
         IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Lead>(id, "lead", page, pageSize, session, events, cancellation);
+        StreamHistory.History<Lead>(leadId, "lead", page, pageSize, session, events, cancellation);
 
-    [WolverineGet("/api/leads/{id}/as-of", OperationId = "GetLeadAsOf", Summary = "A lead as it was at a version or time")]
+    [WolverineGet("/api/leads/{leadId}/as-of", OperationId = "GetLeadAsOf", Summary = "A lead as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Leads", "Audit")]
-    public static Task<Results<Ok<LeadView>, ProblemHttpResult>> AsOf(Guid id, int? version, DateTimeOffset? at,
-        IQuerySession session, CancellationToken cancellation) =>
-        StreamHistory.AsOf<Lead, LeadView>(id, "lead", version, at, session, cancellation);
+    public static Task<Results<Ok<LeadView>, ProblemHttpResult>> AsOf(Guid leadId, int? version, DateTimeOffset? at,
+        IQuerySession session, TimeProvider clock, CancellationToken cancellation) =>
+        StreamHistory.AsOf<Lead, LeadView>(leadId, "lead", version, at, session, clock, cancellation);
 }
 
 /// <summary>The filters of the lead list; all optional.</summary>
 public class LeadSearch
 {
-    [FromQuery] public LeadStatus? Status { get; set; }
-    [FromQuery] public string? Source { get; set; }
-    [FromQuery] public int? Page { get; set; }
-    [FromQuery] public int? PageSize { get; set; }
+    [FromQuery(Name = "status")] public LeadStatus? Status { get; set; }
+    [FromQuery(Name = "source")] public string? Source { get; set; }
+    [FromQuery(Name = "page")] public int? Page { get; set; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; set; }
 }
 
 public static class ListLeadsEndpoint

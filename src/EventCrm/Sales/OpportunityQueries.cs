@@ -14,42 +14,42 @@ namespace EventCrm.Sales;
 
 public static class OpportunityQueries
 {
-    [WolverineGet("/api/opportunities/{id}", OperationId = "GetOpportunity", Summary = "An opportunity, with its stage history")]
+    [WolverineGet("/api/opportunities/{opportunityId}", OperationId = "GetOpportunity", Summary = "An opportunity, with its stage history")]
     [Authorize(Policy = Policies.SalesRead)]
     [Tags("Opportunities")]
     public static OpportunityView Get(
-        [Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No opportunity has id {0}")] OpportunityView opportunity) =>
+        [Document("opportunityId", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No opportunity has id {0}")] OpportunityView opportunity) =>
         opportunity;
 
-    [WolverineGet("/api/opportunities/{id}/history", OperationId = "GetOpportunityHistory", Summary = "Every event of an opportunity")]
+    [WolverineGet("/api/opportunities/{opportunityId}/history", OperationId = "GetOpportunityHistory", Summary = "Every event of an opportunity")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Opportunities", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
+    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid opportunityId, int? page, int? pageSize,
         IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Opportunity>(id, "opportunity", page, pageSize, session, events, cancellation);
+        StreamHistory.History<Opportunity>(opportunityId, "opportunity", page, pageSize, session, events, cancellation);
 
-    [WolverineGet("/api/opportunities/{id}/as-of", OperationId = "GetOpportunityAsOf", Summary = "An opportunity as it was at a version or time")]
+    [WolverineGet("/api/opportunities/{opportunityId}/as-of", OperationId = "GetOpportunityAsOf", Summary = "An opportunity as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Opportunities", "Audit")]
-    public static Task<Results<Ok<OpportunityView>, ProblemHttpResult>> AsOf(Guid id, int? version, DateTimeOffset? at,
-        IQuerySession session, CancellationToken cancellation) =>
-        StreamHistory.AsOf<Opportunity, OpportunityView>(id, "opportunity", version, at, session, cancellation);
+    public static Task<Results<Ok<OpportunityView>, ProblemHttpResult>> AsOf(Guid opportunityId, int? version, DateTimeOffset? at,
+        IQuerySession session, TimeProvider clock, CancellationToken cancellation) =>
+        StreamHistory.AsOf<Opportunity, OpportunityView>(opportunityId, "opportunity", version, at, session, clock, cancellation);
 }
 
 /// <summary>The filters of the opportunity list; all optional, combined with AND.</summary>
 public class OpportunitySearch
 {
-    [FromQuery] public OpportunityStage? Stage { get; set; }
-    [FromQuery] public string? Owner { get; set; }
-    [FromQuery] public Guid? CustomerId { get; set; }
+    [FromQuery(Name = "stage")] public OpportunityStage? Stage { get; set; }
+    [FromQuery(Name = "owner")] public string? Owner { get; set; }
+    [FromQuery(Name = "customerId")] public Guid? CustomerId { get; set; }
     /// <summary>Expected close date from (inclusive), yyyy-MM-dd.</summary>
-    [FromQuery] public DateOnly? CloseFrom { get; set; }
+    [FromQuery(Name = "closeFrom")] public DateOnly? CloseFrom { get; set; }
     /// <summary>Expected close date to (inclusive), yyyy-MM-dd.</summary>
-    [FromQuery] public DateOnly? CloseTo { get; set; }
-    [FromQuery] public decimal? MinAmount { get; set; }
-    [FromQuery] public decimal? MaxAmount { get; set; }
-    [FromQuery] public int? Page { get; set; }
-    [FromQuery] public int? PageSize { get; set; }
+    [FromQuery(Name = "closeTo")] public DateOnly? CloseTo { get; set; }
+    [FromQuery(Name = "minAmount")] public decimal? MinAmount { get; set; }
+    [FromQuery(Name = "maxAmount")] public decimal? MaxAmount { get; set; }
+    [FromQuery(Name = "page")] public int? Page { get; set; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; set; }
 }
 
 public static class ListOpportunitiesEndpoint

@@ -14,6 +14,12 @@ public record PipelineReport(DateTimeOffset? AsOf, IReadOnlyList<PipelineStageRo
 
 public static class PipelineReportEndpoint
 {
+    /// <summary>The pipeline of the future is not known: an asOf ahead of now is refused, not quietly answered as today.</summary>
+    public static ProblemDetails Validate(DateTimeOffset? asOf, TimeProvider clock) =>
+        asOf > clock.GetUtcNow()
+            ? new FieldErrors().Add("asOf", $"'asOf' {asOf:O} is in the future; the pipeline is known up to now.").ToProblem()
+            : Problems.None;
+
     [WolverineGet("/api/reports/pipeline", OperationId = "GetPipeline", Summary = "The pipeline by stage, now or as of a past date",
         Description = "Count, total and probability-weighted amount per stage and currency, for everyone or one 'owner'. With 'asOf' (ISO 8601 date or time) the stages and amounts are those in force then, from the stage-change history.")]
     [Authorize(Policy = Policies.SalesRead)]

@@ -12,6 +12,10 @@ public static class SalesModule
     {
         services.AddSettings<SalesRules>(SalesRules.Section);
         services.ConfigureMarten((StoreOptions store) => SalesStorage.Configure(store));
+        services.AddApiTag("Leads", "Prospects before they are customers: captured by the API or public web forms, qualified, converted.", 200)
+            .AddApiTag("Opportunities", "Deals being worked on, through their stages to won or lost.", 210)
+            .AddApiTag("Activities", "Calls, meetings, e-mails, notes and tasks about a customer, lead or opportunity.", 220)
+            .AddApiTag("Reports", "Pipeline (now or as of a date), funnel, forecast and service levels.", 500);
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
 

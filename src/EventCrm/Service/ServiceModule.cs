@@ -10,6 +10,7 @@ public static class ServiceModule
     {
         services.AddSettings<ServiceRules>(ServiceRules.Section);
         services.ConfigureMarten((StoreOptions store) => ServiceStorage.Configure(store));
+        services.AddApiTag("Tickets", "Customer service: tickets, their SLA clock, breaches and escalation.", 300);
         return services;
     }
 }

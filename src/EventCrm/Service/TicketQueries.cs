@@ -14,44 +14,44 @@ namespace EventCrm.Service;
 
 public static class TicketQueries
 {
-    [WolverineGet("/api/tickets/{id}", OperationId = "GetTicket", Summary = "A ticket, with its comments and SLA state")]
+    [WolverineGet("/api/tickets/{ticketId}", OperationId = "GetTicket", Summary = "A ticket, with its comments and SLA state")]
     [Authorize(Policy = Policies.ServiceRead)]
     [Tags("Tickets")]
-    public static TicketView Get([Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No ticket has id {0}")] TicketView ticket) =>
+    public static TicketView Get([Document("ticketId", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No ticket has id {0}")] TicketView ticket) =>
         ticket;
 
-    [WolverineGet("/api/tickets/{id}/history", OperationId = "GetTicketHistory", Summary = "Every event of a ticket")]
+    [WolverineGet("/api/tickets/{ticketId}/history", OperationId = "GetTicketHistory", Summary = "Every event of a ticket")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Tickets", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
+    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid ticketId, int? page, int? pageSize,
         IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Ticket>(id, "ticket", page, pageSize, session, events, cancellation);
+        StreamHistory.History<Ticket>(ticketId, "ticket", page, pageSize, session, events, cancellation);
 
-    [WolverineGet("/api/tickets/{id}/as-of", OperationId = "GetTicketAsOf", Summary = "A ticket as it was at a version or time")]
+    [WolverineGet("/api/tickets/{ticketId}/as-of", OperationId = "GetTicketAsOf", Summary = "A ticket as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Tickets", "Audit")]
-    public static Task<Results<Ok<TicketView>, ProblemHttpResult>> AsOf(Guid id, int? version, DateTimeOffset? at,
-        IQuerySession session, CancellationToken cancellation) =>
-        StreamHistory.AsOf<Ticket, TicketView>(id, "ticket", version, at, session, cancellation);
+    public static Task<Results<Ok<TicketView>, ProblemHttpResult>> AsOf(Guid ticketId, int? version, DateTimeOffset? at,
+        IQuerySession session, TimeProvider clock, CancellationToken cancellation) =>
+        StreamHistory.AsOf<Ticket, TicketView>(ticketId, "ticket", version, at, session, clock, cancellation);
 }
 
 /// <summary>The filters of the ticket queues; all optional, combined with AND.</summary>
 public class TicketSearch
 {
-    [FromQuery] public TicketStatus? Status { get; set; }
+    [FromQuery(Name = "status")] public TicketStatus? Status { get; set; }
     /// <summary>true: open or waiting on the customer.</summary>
-    [FromQuery] public bool? Active { get; set; }
-    [FromQuery] public string? Assignee { get; set; }
-    [FromQuery] public TicketPriority? Priority { get; set; }
-    [FromQuery] public TicketKind? Kind { get; set; }
-    [FromQuery] public string? Queue { get; set; }
-    [FromQuery] public Guid? CustomerId { get; set; }
+    [FromQuery(Name = "active")] public bool? Active { get; set; }
+    [FromQuery(Name = "assignee")] public string? Assignee { get; set; }
+    [FromQuery(Name = "priority")] public TicketPriority? Priority { get; set; }
+    [FromQuery(Name = "kind")] public TicketKind? Kind { get; set; }
+    [FromQuery(Name = "queue")] public string? Queue { get; set; }
+    [FromQuery(Name = "customerId")] public Guid? CustomerId { get; set; }
     /// <summary>true: a promise was broken; false: none was.</summary>
-    [FromQuery] public bool? Breached { get; set; }
+    [FromQuery(Name = "breached")] public bool? Breached { get; set; }
     /// <summary>true: active, not breached, and a promise falls due within Service:AtRiskWithin.</summary>
-    [FromQuery] public bool? AtRisk { get; set; }
-    [FromQuery] public int? Page { get; set; }
-    [FromQuery] public int? PageSize { get; set; }
+    [FromQuery(Name = "atRisk")] public bool? AtRisk { get; set; }
+    [FromQuery(Name = "page")] public int? Page { get; set; }
+    [FromQuery(Name = "pageSize")] public int? PageSize { get; set; }
 }
 
 public static class ListTicketsEndpoint

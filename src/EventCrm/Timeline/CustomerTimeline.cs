@@ -19,19 +19,19 @@ namespace EventCrm.Timeline;
 /// </summary>
 public static class CustomerTimeline
 {
-    [WolverineGet("/api/customers/{id}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
+    [WolverineGet("/api/customers/{customerId}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
         Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities, tickets), oldest first, paged.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
-    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid id, int? page, int? pageSize,
+    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid customerId, int? page, int? pageSize,
         IQuerySession session, EventLog events, CancellationToken cancellation)
     {
         if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
             return TypedResults.Problem(errors.ToProblem());
-        var profile = await session.LoadAsync<CustomerProfile>(id, cancellation);
-        if (profile is null) return CustomerHistory.Missing(id);
+        var profile = await session.LoadAsync<CustomerProfile>(customerId, cancellation);
+        if (profile is null) return CustomerHistory.Missing(customerId);
 
-        var streams = new List<Guid> { id };
+        var streams = new List<Guid> { customerId };
         streams.AddRange(profile.MergedDuplicates);
         var customers = streams.ToArray();
         streams.AddRange(await session.Query<OpportunityView>().Where(o => customers.Contains(o.CustomerId))

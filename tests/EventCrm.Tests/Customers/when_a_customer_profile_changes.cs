@@ -7,11 +7,13 @@ namespace EventCrm.Tests.Customers;
 public class when_a_customer_profile_changes(AppFixture app)
 {
     [Fact]
-    public async Task demographics_are_replaced_as_a_whole()
+    public async Task demographics_sent_with_explicit_nulls_replace_the_rest()
     {
         var id = await app.RegisterWith(new { name = "Demo", email = AppFixture.NewEmail(), age = 30, country = "DE", industry = "Retail" });
 
-        var version = await app.Succeed(id, "demographics", new { version = 1, annualIncome = 52000, country = "AT" });
+        // A member left out keeps its value (when_only_some_details_are_sent); an explicit null clears it.
+        var version = await app.Succeed(id, "demographics",
+            new { version = 1, annualIncome = 52000, country = "AT", industry = (string?)null, age = (int?)null });
 
         version.ShouldBe(2);
         var profile = await app.Profile(id);

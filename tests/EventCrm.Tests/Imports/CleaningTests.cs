@@ -198,7 +198,7 @@ public class when_a_customer_row_is_cleaned
         var (nowhere, errors) = await Clean("name,email,phone\nAda,ada@example.com,030 123456");
         nowhere.Phone.ShouldBeNull();
         errors.ShouldBe([new RowError("phone",
-            "'phone' is not a valid phone number (use international format, e.g. +4930123456, or a US number).")]);
+            "'phone' is not a valid phone number: '030 123456' (use international format, e.g. +4930123456, or a US number).")]);
     }
 
     [Theory]
@@ -257,7 +257,7 @@ public class when_a_customer_row_is_cleaned
             new RowError("birthDate", "'31.02.1990' is not a date (yyyy-MM-dd, or dd.MM.yyyy in de-DE)."),
             new RowError("annualIncome", "'viel' is not a number as written in de-DE (e.g. 1.234,50)."),
             new RowError("name", "'name' is required."),
-            new RowError("email", "'email' is not a valid e-mail address."),
+            new RowError("email", "'email' is not a valid e-mail address: 'ada(at)example.com'."),
         ], ignoreOrder: true);
         registration.Problem.Status.ShouldBe(400);
     }

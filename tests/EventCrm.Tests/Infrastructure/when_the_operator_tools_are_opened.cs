@@ -19,7 +19,7 @@ public class when_the_operator_tools_are_opened(AppFixture app)
         var paths = document.GetProperty("paths");
         paths.TryGetProperty("/api/customers", out _).ShouldBeTrue();
         paths.TryGetProperty("/api/customers/{customerId}/contact-details", out _).ShouldBeTrue();
-        paths.TryGetProperty("/api/customers/{id}/history", out _).ShouldBeTrue();
+        paths.TryGetProperty("/api/customers/{customerId}/history", out _).ShouldBeTrue();
         document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer")
             .GetProperty("scheme").GetString().ShouldBe("bearer");
 
@@ -31,7 +31,7 @@ public class when_the_operator_tools_are_opened(AppFixture app)
         var change = paths.GetProperty("/api/customers/{customerId}/contact-details").GetProperty("post");
         ResponseCodes(change).ShouldBe(["200", "400", "401", "403", "404", "409", "413", "422"], ignoreOrder: true);
 
-        var read = paths.GetProperty("/api/customers/{id}").GetProperty("get");
+        var read = paths.GetProperty("/api/customers/{customerId}").GetProperty("get");
         ResponseCodes(read).ShouldBe(["200", "401", "403", "404"], ignoreOrder: true);
     }
 

@@ -111,7 +111,7 @@ public class when_a_lead_conversion_is_decided
         problem.Status.ShouldBe(422);
         problem.Type.ShouldBe(Problems.RuleViolationType);
         problem.Title.ShouldBe("The lead cannot become a customer as it stands.");
-        problem.Detail!.ShouldContain("'email' is not a valid e-mail address.");
+        problem.Detail!.ShouldContain("'email' is not a valid e-mail address: 'ada@localhost'.");
     }
 
     [Fact]

@@ -74,6 +74,8 @@ public static class CrmHttp
         {
             chain.Metadata.ProducesProblem(StatusCodes.Status401Unauthorized)
                 .ProducesProblem(StatusCodes.Status403Forbidden);
+            // A route that names a record answers 404 when there is none.
+            if (chain.RoutePattern?.Parameters.Count > 0) chain.Metadata.ProducesProblem(StatusCodes.Status404NotFound);
             if (IsCommand(chain))
                 chain.Metadata.ProducesProblem(StatusCodes.Status413PayloadTooLarge)
                     .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
