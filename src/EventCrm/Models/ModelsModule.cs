@@ -1,5 +1,6 @@
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Jobs;
+using EventCrm.Infrastructure.Observability;
 using EventCrm.Sales;
 using Marten;
 
@@ -28,6 +29,7 @@ public static class ModelsModule
         services.AddSingleton<IWinProbabilities>(provider => provider.GetRequiredService<WinProbabilities>());
         services.AddSingleton<ICustomerScores, ScoredCustomers>();
         services.AddTransient<ScoreCustomers>();
+        services.AddSingleton<IModelAges, ModelAges>();
 
         // One recurring training per model, on its schedule (Models:Schedules:<name>).
         foreach (var model in ModelCatalog.Names)
