@@ -120,8 +120,8 @@ internal sealed class RateLimitCounters(NpgsqlDataSource database)
         hit.Parameters.Add(new NpgsqlParameter { Value = rule.Key });
         hit.Parameters.Add(new NpgsqlParameter { Value = rule.Window });
         batch.BatchCommands.Add(hit);
+        // The reader starts at the first statement that returns rows: the upsert's.
         await using var reader = await batch.ExecuteReaderAsync(cancellation);
-        await reader.NextResultAsync(cancellation);
         await reader.ReadAsync(cancellation);
         var hits = reader.GetInt32(0);
         return hits > rule.Limit ? TimeSpan.FromSeconds((double)reader.GetDecimal(1)) : null;

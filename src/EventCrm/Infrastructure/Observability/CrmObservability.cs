@@ -54,7 +54,8 @@ public static class CrmObservability
                 .AddNpgsqlInstrumentation()
                 .AddMeter(CrmMetrics.MeterName)
                 .AddMeter(Sources)
-                .AddPrometheusExporter());
+                // Every scrape sees the counts as they are (the exporter would otherwise answer from a cache).
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             telemetry.UseOtlpExporter();
     }

@@ -17,12 +17,20 @@ internal sealed class OperationsSampler(
     IEnumerable<IModelAges> models,
     TimeProvider clock,
     IOptions<ObservabilityOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<OperationsSampler> logger) : BackgroundService
 {
     private const string Messages = Storage.Schemas.Messaging;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not while the host starts: the schemas are being created or upgraded then, and reading them would
+        // only contend with that.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled()))
+            await started.Task;
+
         using var timer = new PeriodicTimer(options.Value.SampleInterval);
         do
         {
