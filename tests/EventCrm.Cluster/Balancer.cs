@@ -12,6 +12,16 @@ namespace EventCrm.Cluster;
 public sealed partial class Balancer(string directory, int port) : IAsyncDisposable
 {
     private Process? _process;
+    private string? _nginx;
+
+    private ProcessStartInfo Command(string global, params string[] more)
+    {
+        var start = new ProcessStartInfo(_nginx!) { UseShellExecute = false };
+        foreach (var argument in new[] { "-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-g",
+                     $"{global} pid {Path.Combine(directory, "nginx.pid")}; error_log {Path.Combine(directory, "error.log")};" }.Concat(more))
+            start.ArgumentList.Add(argument);
+        return start;
+    }
 
     public Uri Address { get; } = new($"http://127.0.0.1:{port}");
 
@@ -52,15 +62,9 @@ public sealed partial class Balancer(string directory, int port) : IAsyncDisposa
         var nginx = new[] { Environment.GetEnvironmentVariable("CRM_NGINX"), "/usr/sbin/nginx" }
             .FirstOrDefault(path => !string.IsNullOrEmpty(path) && File.Exists(path))
             ?? throw new InvalidOperationException("nginx is not installed (build/crm test installs it, or apt-get install nginx).");
-        var start = new ProcessStartInfo(nginx) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in new[] { "-p", directory, "-c", config, "-g",
-                     $"daemon off; pid {Path.Combine(directory, "nginx.pid")}; error_log {Path.Combine(directory, "error.log")};" })
-            start.ArgumentList.Add(argument);
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _nginx = nginx;
+        // Not redirected: nginx's workers would hold the pipes open after the master is gone. It logs to error.log.
+        _process = Process.Start(Command("daemon off;"))!;
 
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
         for (var i = 0; i < 100; i++)
@@ -83,8 +87,17 @@ public sealed partial class Balancer(string directory, int port) : IAsyncDisposa
     {
         if (_process is { HasExited: false } process)
         {
-            process.Kill();
-            await process.WaitForExitAsync();
+            // "nginx -s stop": the master stops its workers, then itself.
+            using (var stop = Process.Start(Command("", "-s", "stop"))!) await stop.WaitForExitAsync();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
         _process?.Dispose();
     }

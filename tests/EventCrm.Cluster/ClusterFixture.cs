@@ -97,12 +97,27 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Db.DisposeAsync();
     }
 
+    private readonly List<Task> _restarts = [];
+
+    /// <summary>Starts a killed node again in the background (a new process, a new Wolverine node), once its scenario has measured what it came for.</summary>
+    public void Restart(Node node)
+    {
+        lock (_restarts) _restarts.Add(node.Start());
+    }
+
     /// <summary>Starts again every node an earlier scenario killed, so that each scenario begins with three.</summary>
     public async Task EnsureAllRunning()
     {
+        Task[] pending;
+        lock (_restarts)
+        {
+            pending = [.. _restarts];
+            _restarts.Clear();
+        }
+        await Task.WhenAll(pending);
         var stopped = _nodes.Where(node => !node.Running).ToList();
         await Task.WhenAll(stopped.Select(node => node.Start()));
-        if (stopped.Count > 0)
+        if (stopped.Count + pending.Length > 0)
             // Until the others have seen it, the restarted node gets no agents: wait for Wolverine to know all three.
             await Eventually(async () => (await Scalar<long>("select count(*) from wolverine.wolverine_nodes")) == NodeCount,
                 TimeSpan.FromSeconds(30), "the restarted nodes to join the cluster");
@@ -163,7 +178,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         return rows;
     }
 
-    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan within, string what)
+    public static async Task Eventually(Func<Task<bool>> condition, TimeSpan within, string what, TimeSpan? every = null)
     {
         var deadline = DateTime.UtcNow + within;
         Exception? last = null;
@@ -177,7 +192,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 last = e; // a node that is going away, say
             }
-            await Task.Delay(200);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(200));
         }
         throw new TimeoutException($"Waited {within.TotalSeconds:0} s for {what}.", last);
     }

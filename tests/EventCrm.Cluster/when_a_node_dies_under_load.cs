@@ -73,6 +73,7 @@ public class when_a_node_dies_under_load(ClusterFixture cluster, ITestOutputHelp
         await Task.Delay(TimeSpan.FromSeconds(5));
         var beforeStop = acknowledged.Count;
         await load.Stop();
+        cluster.Restart(victim);
 
         output.WriteLine($"{acknowledged.Count} acknowledged ({before} before the kill, {beforeStop - before} in the 5 s after), " +
             $"{retries} retries, {unresolved.Count} keys left in progress by the dead node");

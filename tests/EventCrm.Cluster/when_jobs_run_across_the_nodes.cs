@@ -52,7 +52,7 @@ public class when_jobs_run_across_the_nodes(ClusterFixture cluster, ITestOutputH
     public async Task an_import_on_a_killed_node_is_finished_by_another_without_applying_a_row_twice()
     {
         await cluster.EnsureAllRunning();
-        const int rows = 6_000;
+        const int rows = 30_000;
         var domain = $"{Guid.NewGuid():N}"[..10] + ".import.example.org";
         var file = new StringBuilder("name,email,country\n");
         for (var i = 0; i < rows; i++) file.Append($"Imported Person{i},person{i}@{domain},DE\n");
@@ -81,15 +81,18 @@ public class when_jobs_run_across_the_nodes(ClusterFixture cluster, ITestOutputH
             (job, var server) = processing[0];
             runner = cluster.Living.SingleOrDefault(n => server.Contains($":{n.ProcessId}:"));
             return runner is not null && progress > 0;
-        }, TimeSpan.FromSeconds(60), "the import to be under way on a node");
+        }, TimeSpan.FromSeconds(60), "the import to be under way on a node", every: TimeSpan.FromMilliseconds(50));
         var before = await cluster.Scalar<int>("select (data ->> 'lastRow')::int from crm.mt_doc_importbatch where id = $1", batch);
         var pid = runner!.ProcessId;
         runner.Kill();
         cluster.Log($"import {batch}: {runner} killed after row {before}");
+        var killed = System.Diagnostics.Stopwatch.StartNew();
 
         await ClusterFixture.Eventually(async () =>
             await cluster.Scalar<string>("select data ->> 'status' from crm.mt_doc_importbatch where id = $1", batch) == "Completed",
             TimeSpan.FromSeconds(90), "another node to finish the import");
+        cluster.Log($"import {batch}: finished {killed.Elapsed.TotalSeconds:0.0} s after the kill");
+        cluster.Restart(runner);
 
         var import = JsonDocument.Parse(await cluster.Scalar<string>("select data::text from crm.mt_doc_importbatch where id = $1", batch)).RootElement;
         output.WriteLine($"killed {runner} after row {before} of {rows}; finished: {import.GetProperty("counts")}");

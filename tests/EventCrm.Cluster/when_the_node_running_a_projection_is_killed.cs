@@ -45,6 +45,7 @@ public class when_the_node_running_a_projection_is_killed(ClusterFixture cluster
         output.WriteLine($"takeover after kill -9: {takeover.TotalSeconds:0.0} s ({owner} -> {successor})");
         successor.ShouldNotBe(owner);
         takeover.ShouldBeLessThan(TakeoverBound);
+        cluster.Restart(owner);
 
         await Task.Delay(TimeSpan.FromSeconds(2));
         await load.Stop();
@@ -61,7 +62,7 @@ public class when_the_node_running_a_projection_is_killed(ClusterFixture cluster
         var purchases = await Documents("mt_doc_purchasefact");
         // Nothing skipped: every opportunity opened under the load, acknowledged or not at the kill, is in the pipeline.
         var stored = await cluster.Rows("select distinct stream_id from crm.mt_events where type = 'opportunity_opened'", r => r.GetGuid(0));
-        foreach (var opportunity in opportunities) pipeline.Keys.ShouldContain(opportunity.ToString());
+        opportunities.Where(o => !pipeline.ContainsKey(o.ToString())).ShouldBeEmpty();
         pipeline.Count.ShouldBe(stored.Count);
 
         // A single node rebuilds both from the events: the same documents, byte for byte.
@@ -69,8 +70,8 @@ public class when_the_node_running_a_projection_is_killed(ClusterFixture cluster
         var names = (await admin.GetFromJsonAsync<string[]>("/api/admin/projections"))!;
         foreach (var projection in names.Where(n => n.Contains("SalesPipeline") || n.Contains("PurchaseFact")))
             await Rebuild(admin, projection);
-        (await Documents("mt_doc_salespipelineentry")).ShouldBe(pipeline);
-        (await Documents("mt_doc_purchasefact")).ShouldBe(purchases);
+        Differences(pipeline, await Documents("mt_doc_salespipelineentry")).ShouldBeEmpty();
+        Differences(purchases, await Documents("mt_doc_purchasefact")).ShouldBeEmpty();
     }
 
     private async Task Rebuild(HttpClient admin, string projection)
@@ -81,6 +82,14 @@ public class when_the_node_running_a_projection_is_killed(ClusterFixture cluster
         await ClusterFixture.Eventually(async () => await cluster.Scalar<string>("select statename from hangfire.job where id = $1", long.Parse(job)) == "Succeeded",
             TimeSpan.FromSeconds(60), $"the rebuild of {projection} (job {job})");
     }
+
+    /// <summary>The documents that differ between the two sets (missing, extra or changed), by id: the first few.</summary>
+    private static List<string> Differences(Dictionary<string, string> projected, Dictionary<string, string> rebuilt) =>
+        projected.Keys.Union(rebuilt.Keys).Order(StringComparer.Ordinal)
+            .Where(id => projected.GetValueOrDefault(id) != rebuilt.GetValueOrDefault(id))
+            .Take(3)
+            .Select(id => $"{id}: projected {projected.GetValueOrDefault(id) ?? "nothing"}, rebuilt {rebuilt.GetValueOrDefault(id) ?? "nothing"}")
+            .ToList();
 
     private async Task<Dictionary<string, string>> Documents(string table) =>
         (await cluster.Rows($"select id::text, data::text from crm.{table}", r => (r.GetString(0), r.GetString(1))))
