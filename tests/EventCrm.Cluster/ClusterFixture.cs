@@ -188,7 +188,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             {
                 if (await condition()) return;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or NpgsqlException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or NpgsqlException { IsTransient: true })
             {
                 last = e; // a node that is going away, say
             }
