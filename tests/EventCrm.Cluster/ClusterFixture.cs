@@ -210,16 +210,37 @@ public sealed class ClusterFixture : IAsyncLifetime
             .Select(line => line.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair[1]);
 
-    /// <summary>Free loopback ports: from CRM_CLUSTER_PORT on when it is set, else whatever the system gives.</summary>
+    /// <summary>
+    /// Consecutive free loopback ports: from CRM_CLUSTER_PORT on when it is set, else a free run below the system's
+    /// ephemeral range (32768 and up on Linux), where no outgoing connection (the nodes open hundreds to
+    /// PostgreSQL) can take a port while a killed node is restarted on it.
+    /// </summary>
     private static int[] Ports(int count)
     {
         if (int.TryParse(Environment.GetEnvironmentVariable("CRM_CLUSTER_PORT"), out var first))
             return Enumerable.Range(first, count).ToArray();
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(listener => listener.Start());
-        var ports = listeners.Select(listener => ((IPEndPoint)listener.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(listener => listener.Stop());
-        return ports;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var start = Random.Shared.Next(20_000, 32_000);
+            var ports = Enumerable.Range(start, count).ToArray();
+            if (ports.All(Free)) return ports;
+        }
+        throw new InvalidOperationException("No run of free ports was found between 20000 and 32000.");
+    }
+
+    private static bool Free(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     private static string FindRoot()

@@ -28,21 +28,29 @@ internal sealed class OperationsSampler(
         // only contend with that.
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled()))
+        await using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
 
         using var timer = new PeriodicTimer(options.Value.SampleInterval);
-        do
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                metrics.Observed(await Sample(metrics.Reading, stoppingToken));
+                try
+                {
+                    metrics.Observed(await Sample(metrics.Reading, stoppingToken));
+                }
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("Could not read the operational figures from the database: {Reason}", e.Message);
+                }
+                await timer.WaitForNextTickAsync(stoppingToken);
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Could not read the operational figures from the database: {Reason}", e.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
     }
 
     internal async Task<OperationsReading> Sample(OperationsReading last, CancellationToken cancellation)
