@@ -36,6 +36,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         // A job whose node died is handed on after 10 s; idle workers and the scheduler look every second.
         ["Jobs__InvisibilityTimeout"] = "00:00:10",
         ["Jobs__QueuePollInterval"] = "00:00:01",
+        ["Jobs__DistributedLockTimeout"] = "00:00:05",
         ["Jobs__SchedulePollingInterval"] = "00:00:01",
         ["Jobs__WorkerCount"] = "2",
         [$"Jobs__ExpireIdempotencyKeysCron"] = $"*/{RecurringEvery.TotalSeconds} * * * * *",

@@ -35,7 +35,8 @@ public class when_jobs_run_across_the_nodes(ClusterFixture cluster, ITestOutputH
             order by j.createdat
             """, r => new Run(r.GetInt64(0), r.GetDateTime(1), r.GetInt64(2), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetString(4)),
             JsonSerializer.Serialize(ClusterFixture.RecurringJob), since);
-        var described = string.Join("\n", runs.Select(r => $"{r.Job} created {r.CreatedAt:HH:mm:ss.fff} on {r.Server}: {r.Processings} runs, {r.Successes} successes"));
+        var locks = await cluster.Rows("select resource || ' since ' || acquired::text from hangfire.lock", r => r.GetString(0));
+        var described = $"locks: {string.Join(", ", locks)}\n" + string.Join("\n", runs.Select(r => $"{r.Job} created {r.CreatedAt:HH:mm:ss.fff} on {r.Server}: {r.Processings} runs, {r.Successes} successes"));
         output.WriteLine(described);
 
         // 12 s of a 3-second schedule: four occurrences (one more or less at the edges of the window), each its own job.

@@ -36,6 +36,10 @@ public static class CrmJobs
                     // its own alive), so a kill -9 delays it by this much rather than by the default half hour.
                     UseSlidingInvisibilityTimeout = true,
                     InvisibilityTimeout = configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromMinutes(5)),
+                    // A lock left by a node that died (the recurring scheduler's, say: every recurring job in the
+                    // cluster waits for it) is broken after this long. Not shorter than the longest job holding one
+                    // (customer scoring), since a live lock is never renewed.
+                    DistributedLockTimeout = configuration.GetValue("Jobs:DistributedLockTimeout", TimeSpan.FromMinutes(10)),
                 }));
         services.AddHostedService<JobSchema>();
 
