@@ -33,8 +33,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         // A node that stops answering is given up after 4 s, checked every second (production: 1 min / 10 s).
         ["Wolverine__StaleNodeTimeout"] = StaleNodeTimeout.ToString(),
         ["Wolverine__HealthCheckPollingTime"] = "00:00:01",
-        // A job whose node died is handed on after 10 s; idle workers and the scheduler look every second.
-        ["Jobs__InvisibilityTimeout"] = "00:00:10",
+        // A job whose node died is handed on after 5 s; idle workers and the scheduler look every second.
+        ["Jobs__InvisibilityTimeout"] = "00:00:05",
         ["Jobs__QueuePollInterval"] = "00:00:01",
         ["Jobs__DistributedLockTimeout"] = "00:00:05",
         ["Jobs__SchedulePollingInterval"] = "00:00:01",
@@ -124,7 +124,18 @@ public sealed class ClusterFixture : IAsyncLifetime
                 TimeSpan.FromSeconds(30), "the restarted nodes to join the cluster");
     }
 
-    public IEnumerable<Node> Living => _nodes.Where(node => node.Running);
+    /// <summary>The nodes running and ready now.</summary>
+    public IEnumerable<Node> Living => _nodes.Where(node => node.Ready);
+
+    /// <summary>
+    /// For a scenario that kills no node: at least <paramref name="count"/> ready nodes, without waiting for the
+    /// others to finish restarting.
+    /// </summary>
+    public async Task<IReadOnlyList<Node>> AtLeast(int count)
+    {
+        await Eventually(() => Task.FromResult(Living.Count() >= count), TimeSpan.FromMinutes(3), $"{count} ready nodes");
+        return Living.ToList();
+    }
 
     public HttpClient Client(Uri address, string role, string user = "cluster")
     {

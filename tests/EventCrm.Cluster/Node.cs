@@ -17,6 +17,11 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
     public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
     public bool Running => _process is { HasExited: false };
 
+    /// <summary>Started and answering <c>/health/ready</c> (until it is killed or stopped).</summary>
+    public bool Ready => _ready && Running;
+
+    private volatile bool _ready;
+
     public async Task Start()
     {
         var app = Environment.GetEnvironmentVariable("CRM_APP_DLL") is { Length: > 0 } dll && File.Exists(dll)
@@ -44,6 +49,7 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
         process.BeginErrorReadLine();
         _process = process;
         await WaitUntilReady();
+        _ready = true;
     }
 
     private async Task WaitUntilReady()
@@ -70,6 +76,7 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
     /// <summary>kill -9: no shutdown, no goodbye to the cluster; its connections die with it.</summary>
     public void Kill()
     {
+        _ready = false;
         if (_process is not { HasExited: false } process) return;
         lock (_log!) _log.WriteLine($"--- node {Number} killed (SIGKILL) at {DateTimeOffset.UtcNow:O}");
         process.Kill();
@@ -78,6 +85,7 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
 
     public async Task Stop()
     {
+        _ready = false;
         if (_process is { HasExited: false } process)
         {
             process.Kill(entireProcessTree: true);

@@ -6,17 +6,19 @@ using Xunit.Abstractions;
 
 namespace EventCrm.Cluster;
 
-/// <summary>What is promised per request holds per cluster: an idempotency key, a web form's rate limit.</summary>
+/// <summary>
+/// What is promised per request holds per cluster: an idempotency key, a web form's rate limit. (These kill no
+/// node: they take the nodes that are ready, at least two, while a node killed before may still be restarting.)
+/// </summary>
 [Collection(ClusterCollection.Name)]
 public class when_commands_reach_different_nodes(ClusterFixture cluster, ITestOutputHelper output)
 {
     [Fact]
-    public async Task the_same_idempotency_key_sent_to_two_nodes_at_once_has_one_effect_and_a_third_replays_it()
+    public async Task the_same_idempotency_key_sent_to_two_nodes_at_once_has_one_effect_and_a_retry_on_another_replays_it()
     {
-        await cluster.EnsureAllRunning();
+        var nodes = await cluster.AtLeast(2);
         var email = $"once-{Guid.NewGuid():N}@cluster.example.com";
         var key = Guid.NewGuid().ToString("N");
-        var nodes = cluster.Nodes;
 
         async Task<(HttpStatusCode Status, string Body)> Register(Node node)
         {
@@ -31,7 +33,7 @@ public class when_commands_reach_different_nodes(ClusterFixture cluster, ITestOu
         }
 
         var together = await Task.WhenAll(Register(nodes[0]), Register(nodes[1]));
-        var replay = await Register(nodes[2]);
+        var replay = await Register(nodes[^1]);
         output.WriteLine(string.Join("\n", together.Append(replay).Select(a => $"{(int)a.Status} {a.Body}")));
 
         // One of the two ran the command; the other was told it is in progress or was given the same answer.
@@ -48,7 +50,7 @@ public class when_commands_reach_different_nodes(ClusterFixture cluster, ITestOu
     [Fact]
     public async Task a_web_form_limit_counts_the_requests_to_every_node()
     {
-        await cluster.EnsureAllRunning();
+        var nodes = await cluster.AtLeast(2);
         using var admin = cluster.Client(cluster.Balancer, Roles.Admin, "cluster-admin");
         using var created = await admin.PostAsJsonAsync("/api/admin/forms", new { name = "Cluster page" });
         created.StatusCode.ShouldBe(HttpStatusCode.Created);
@@ -58,7 +60,7 @@ public class when_commands_reach_different_nodes(ClusterFixture cluster, ITestOu
         var answers = new List<(int Node, HttpStatusCode Status, string? RetryAfter, string Body)>();
         for (var i = 0; i < 2 * ClusterFixture.WebFormLeadsPerMinute; i++)
         {
-            var node = cluster.Nodes[i % ClusterFixture.NodeCount];
+            var node = nodes[i % nodes.Count];
             using var anonymous = new HttpClient { BaseAddress = node.Address };
             using var response = await anonymous.PostAsJsonAsync($"/api/forms/{form}/leads",
                 new { name = $"Visitor {i}", email = $"visitor{i}-{Guid.NewGuid():N}@cluster.example.com" });
@@ -69,7 +71,7 @@ public class when_commands_reach_different_nodes(ClusterFixture cluster, ITestOu
         answers.Take(ClusterFixture.WebFormLeadsPerMinute).ShouldAllBe(a => a.Status == HttpStatusCode.Accepted);
         var refused = answers.Skip(ClusterFixture.WebFormLeadsPerMinute).ToList();
         refused.ShouldAllBe(a => a.Status == HttpStatusCode.TooManyRequests);
-        refused.Select(a => a.Node).Distinct().Count().ShouldBe(ClusterFixture.NodeCount);
+        refused.Select(a => a.Node).Distinct().Count().ShouldBe(nodes.Count);
         refused.ShouldAllBe(a => int.Parse(a.RetryAfter!) >= 1 && int.Parse(a.RetryAfter!) <= 60);
         var problem = JsonDocument.Parse(refused[0].Body).RootElement;
         problem.GetProperty("type").GetString().ShouldBe("urn:eventcrm:problem:too-many-requests");

@@ -5,7 +5,7 @@ namespace EventCrm.Infrastructure.Observability;
 /// <summary>
 /// The application's own instruments (meter <c>EventCrm</c>). Commands are measured as they happen; the figures
 /// kept in the database (projection lag, queue depths, model age) are observed from the last
-/// <see cref="OperationsSampler"/> reading, which is the same on every node.
+/// reading of the operations sampler, which is the same on every node.
 /// </summary>
 public sealed class CrmMetrics
 {
