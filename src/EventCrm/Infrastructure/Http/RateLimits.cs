@@ -22,13 +22,18 @@ public sealed class RateLimitedAttribute(string policy) : Attribute
 /// </summary>
 public static class RateLimits
 {
+    /// <summary>Adds policies; each module that has limited endpoints adds its own, to the one set.</summary>
     public static IServiceCollection AddRateLimits(this IServiceCollection services, Action<RateLimitPolicies> configure)
     {
-        var policies = new RateLimitPolicies();
+        if (services.FirstOrDefault(service => service.ServiceType == typeof(RateLimitPolicies))?.ImplementationInstance
+            is not RateLimitPolicies policies)
+        {
+            policies = new RateLimitPolicies();
+            services.AddSingleton(policies);
+            services.AddSingleton<RateLimitCounters>();
+            services.ConfigureMarten(options => options.Storage.ExtendedSchemaObjects.Add(RateLimitCounters.Table()));
+        }
         configure(policies);
-        services.AddSingleton(policies);
-        services.AddSingleton<RateLimitCounters>();
-        services.ConfigureMarten(options => options.Storage.ExtendedSchemaObjects.Add(RateLimitCounters.Table()));
         return services;
     }
 
