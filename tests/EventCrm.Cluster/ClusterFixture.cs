@@ -133,7 +133,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     public async Task<IReadOnlyList<Node>> AtLeast(int count)
     {
-        await Eventually(() => Task.FromResult(Living.Count() >= count), TimeSpan.FromMinutes(3), $"{count} ready nodes");
+        await Eventually(() => Task.FromResult(Living.Count() >= count), TimeSpan.FromMinutes(5), $"{count} ready nodes");
         return Living.ToList();
     }
 

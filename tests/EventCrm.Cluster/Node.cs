@@ -55,7 +55,7 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
     private async Task WaitUntilReady()
     {
         using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow.AddMinutes(2);
+        var deadline = DateTime.UtcNow.AddMinutes(4); // generous: on a busy machine a start-up compiles its handlers slowly
         while (DateTime.UtcNow < deadline)
         {
             if (_process!.HasExited)
@@ -70,7 +70,7 @@ public sealed class Node(int number, int port, IReadOnlyDictionary<string, strin
             }
             await Task.Delay(200);
         }
-        throw new TimeoutException($"Node {Number} was not ready within two minutes (see node-{Number}.log).");
+        throw new TimeoutException($"Node {Number} was not ready within four minutes (see node-{Number}.log).");
     }
 
     /// <summary>kill -9: no shutdown, no goodbye to the cluster; its connections die with it.</summary>
