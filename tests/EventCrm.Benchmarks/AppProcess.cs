@@ -60,11 +60,14 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>A client with as many connections as there are workers, carrying a token with the role.</summary>
-    public HttpClient Client(int connections, string role)
+    public HttpClient Client(int connections, string role) => Client(Address, connections, role);
+
+    /// <summary>A client of <paramref name="address"/> (the application, or a balancer in front of it).</summary>
+    public static HttpClient Client(Uri address, int connections, string role)
     {
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
         {
-            BaseAddress = Address,
+            BaseAddress = address,
         };
         var token = DevelopmentTokens.Mint(new AuthOptions { SigningKey = SigningKey }, "bench", [role], DateTimeOffset.UtcNow);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

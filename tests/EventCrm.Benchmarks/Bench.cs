@@ -25,6 +25,7 @@ public static class Bench
         // A longer measurement, e.g. to attach a profiler to the application meanwhile (docs/benchmarks.md).
         if (seconds is not null) plan = plan with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) };
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
+        if (quick && named.Count == 0) scenarios.Remove("nodes"); // nor clusters of nodes to start ('bench nodes --quick' runs 1 and 2)
 
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
@@ -45,6 +46,7 @@ public static class Bench
                 case "rebuild": report.Add(await Rebuild.Run(server, plan)); break;
                 case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
+                case "nodes": report.Add(await Nodes.Run(server, plan)); break;
             }
             AnsiConsole.MarkupLineInterpolated($"[grey]{scenario} took {(DateTime.UtcNow - started).TotalSeconds:0} s[/]");
         }

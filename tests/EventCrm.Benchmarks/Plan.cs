@@ -18,9 +18,11 @@ public sealed record Plan(
     int[] ScalingCustomers,
     int ScalingConcurrency,
     int[] ModelCustomers,
-    bool ModelsOnePerProcess)
+    bool ModelsOnePerProcess,
+    int[] Nodes,
+    int NodesConcurrency)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -35,7 +37,9 @@ public sealed record Plan(
         ScalingCustomers: [350, 3_500, 35_000],
         ScalingConcurrency: 32,
         ModelCustomers: [10_000, 100_000],
-        ModelsOnePerProcess: true);
+        ModelsOnePerProcess: true,
+        Nodes: [1, 2, 3],
+        NodesConcurrency: 32);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -50,7 +54,9 @@ public sealed record Plan(
         ScalingCustomers: [],
         ScalingConcurrency: 8,
         ModelCustomers: [1_000],
-        ModelsOnePerProcess: false);
+        ModelsOnePerProcess: false,
+        Nodes: [1, 2],
+        NodesConcurrency: 8);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

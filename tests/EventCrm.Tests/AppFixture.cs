@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Trace;
 using Wolverine;
 using Wolverine.Tracking;
 
@@ -32,6 +33,9 @@ public sealed class AppFixture : IAsyncLifetime
     /// <summary>Tables, columns and indexes as the store maps them, for the tests that read PostgreSQL directly.</summary>
     public StoreNames Names => Host.Services.GetRequiredService<StoreNames>();
 
+    /// <summary>The spans the application ended most recently, from OpenTelemetry's in-memory exporter.</summary>
+    public RecentSpans Spans { get; } = new();
+
     public async Task InitializeAsync()
     {
         if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")))
@@ -46,7 +50,14 @@ public sealed class AppFixture : IAsyncLifetime
             builder.UseSetting("Jobs:RunServer", "false");
             builder.UseSetting("Logging:Format", "text");
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+            // The operational figures are read every second, and a projection 5 s behind degrades readiness.
+            builder.UseSetting("Observability:SampleInterval", "00:00:01");
+            builder.UseSetting("Observability:MaxProjectionLag", "00:00:05");
+            builder.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(Clock);
+                services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+            });
         });
     }
 
@@ -74,6 +85,44 @@ public sealed class AppFixture : IAsyncLifetime
 public sealed class AppCollection : ICollectionFixture<AppFixture>
 {
     public const string Name = "application";
+}
+
+/// <summary>
+/// The last spans exported, at most a few thousand, so that a suite's worth of requests never piles up in memory.
+/// </summary>
+public sealed class RecentSpans : ICollection<System.Diagnostics.Activity>
+{
+    private const int Capacity = 5_000;
+    private readonly LinkedList<System.Diagnostics.Activity> _spans = new();
+
+    public void Add(System.Diagnostics.Activity span)
+    {
+        lock (_spans)
+        {
+            _spans.AddLast(span);
+            if (_spans.Count > Capacity) _spans.RemoveFirst();
+        }
+    }
+
+    /// <summary>The spans of one trace, in the order they ended.</summary>
+    public IReadOnlyList<System.Diagnostics.Activity> Of(System.Diagnostics.ActivityTraceId trace)
+    {
+        lock (_spans) return _spans.Where(span => span.TraceId == trace).ToList();
+    }
+
+    public IReadOnlyList<System.Diagnostics.Activity> Snapshot()
+    {
+        lock (_spans) return [.. _spans];
+    }
+
+    public int Count { get { lock (_spans) return _spans.Count; } }
+    public bool IsReadOnly => false;
+    public void Clear() { lock (_spans) _spans.Clear(); }
+    public bool Contains(System.Diagnostics.Activity item) { lock (_spans) return _spans.Contains(item); }
+    public void CopyTo(System.Diagnostics.Activity[] array, int arrayIndex) { lock (_spans) _spans.CopyTo(array, arrayIndex); }
+    public bool Remove(System.Diagnostics.Activity item) { lock (_spans) return _spans.Remove(item); }
+    public IEnumerator<System.Diagnostics.Activity> GetEnumerator() => Snapshot().GetEnumerator();
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>Real time plus an offset that a test can move forward and that returns to zero afterwards.</summary>

@@ -5,10 +5,13 @@ using Npgsql;
 
 namespace EventCrm.Infrastructure;
 
-/// <summary><c>/health/live</c>: the process answers. <c>/health/ready</c>: and it can reach PostgreSQL.</summary>
+/// <summary>
+/// <c>/health/live</c>: the process answers. <c>/health/ready</c>: and it can reach PostgreSQL (503 otherwise); Degraded
+/// (still 200) while an asynchronous projection lags beyond its bound.
+/// </summary>
 public static class CrmHealth
 {
-    private const string Ready = "ready";
+    public const string Ready = "ready";
 
     public static IServiceCollection AddCrmHealthChecks(this IServiceCollection services)
     {
@@ -35,6 +38,7 @@ public static class CrmHealth
     private static string Unavailable(string check) => check switch
     {
         "postgres" => "PostgreSQL does not answer (or not in time).",
+        "projections" => "An asynchronous projection lags beyond Observability:MaxProjectionLag (see the description).",
         _ => $"{check} is not available.",
     };
 
@@ -50,7 +54,8 @@ public static class CrmHealth
                 name = entry.Key,
                 status = entry.Value.Status.ToString(),
                 durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
-                // What an operator can act on, never the exception's type (details are in the log).
+                // What an operator can act on, never the exception's type or message (details are in the log).
+                description = entry.Value.Exception is null ? entry.Value.Description : null,
                 error = entry.Value.Status == HealthStatus.Healthy ? null : Unavailable(entry.Key),
             }),
         }, cancellationToken: http.RequestAborted);

@@ -67,8 +67,11 @@ public static class CrmMarten
         return services;
     }
 
-    public static void UseCrmWolverine(this IHostBuilder host) => host.UseWolverine(options =>
+    public static void UseCrmWolverine(this IHostBuilder host, IConfiguration configuration) => host.UseWolverine(options =>
     {
+        // How soon the other nodes notice a node that died and take over its agents and messages.
+        options.Durability.StaleNodeTimeout = configuration.GetValue("Wolverine:StaleNodeTimeout", options.Durability.StaleNodeTimeout);
+        options.Durability.HealthCheckPollingTime = configuration.GetValue("Wolverine:HealthCheckPollingTime", options.Durability.HealthCheckPollingTime);
         // Tests host the app from another assembly: point discovery at this one explicitly.
         options.ApplicationAssembly = typeof(CrmMarten).Assembly;
         options.Policies.AutoApplyTransactions();

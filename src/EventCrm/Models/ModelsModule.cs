@@ -1,6 +1,7 @@
 using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Jobs;
+using EventCrm.Infrastructure.Observability;
 using EventCrm.Sales;
 using Marten;
 
@@ -30,6 +31,7 @@ public static class ModelsModule
         services.AddSingleton<IWinProbabilities>(provider => provider.GetRequiredService<WinProbabilities>());
         services.AddSingleton<ICustomerScores, ScoredCustomers>();
         services.AddTransient<ScoreCustomers>();
+        services.AddSingleton<IModelAges, ModelAges>();
 
         // One recurring training per model, on its schedule (Models:Schedules:<name>).
         foreach (var model in ModelCatalog.Names)

@@ -2,7 +2,6 @@ using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
 using Wolverine.Marten;
@@ -44,7 +43,7 @@ public static class CaptureWebFormLeadEndpoint
     [WolverinePost("/api/forms/{formKey}/leads", OperationId = "CaptureWebFormLead", Summary = "Send a lead from a public web form",
         Description = "No token needed. At most 16 KiB; rate-limited per client address and form (429).")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
+    [RateLimited(RateLimitPolicy)]
     [RequestSizeLimit(MaxBodyBytes)]
     [Tags("Leads")]
     public static (AcceptResponse<WebFormReceived>, IMartenOp) Post(WebFormLead lead,

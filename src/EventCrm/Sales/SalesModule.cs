@@ -1,5 +1,5 @@
-using System.Threading.RateLimiting;
 using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Http;
 using Marten;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -19,16 +19,10 @@ public static class SalesModule
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
 
-        // Web forms are public: each client address may send a few leads a minute to each form.
-        services.AddRateLimiter(limiter => limiter.AddPolicy(CaptureWebFormLeadEndpoint.RateLimitPolicy, http =>
-            RateLimitPartition.GetFixedWindowLimiter(
-                $"{http.Connection.RemoteIpAddress}|{http.GetRouteValue("formKey")}",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = http.RequestServices.GetRequiredService<SalesRules>().WebFormLeadsPerMinute,
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                })));
+        // Web forms are public: each client address may send a few leads a minute to each form, across the nodes.
+        services.AddRateLimits(policies => policies.Add(CaptureWebFormLeadEndpoint.RateLimitPolicy, http =>
+            new RateLimitRule($"web-form|{http.Connection.RemoteIpAddress}|{http.GetRouteValue("formKey")}",
+                http.RequestServices.GetRequiredService<SalesRules>().WebFormLeadsPerMinute, TimeSpan.FromMinutes(1))));
         return services;
     }
 }

@@ -43,9 +43,11 @@ public static class Commands
     }
 
     /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>
-    public static Func<int, Func<Task>> HttpWorker(AppProcess app, int concurrency)
+    public static Func<int, Func<Task>> HttpWorker(AppProcess app, int concurrency) => HttpWorker(app.Client(concurrency, "sales"));
+
+    /// <summary>The same, through any client (one with the balancer's address, say) carrying a sales token.</summary>
+    public static Func<int, Func<Task>> HttpWorker(HttpClient client)
     {
-        var client = app.Client(concurrency, "sales");
         return worker =>
         {
             // New e-mail addresses for every run, repeats included: they are unique among customers.

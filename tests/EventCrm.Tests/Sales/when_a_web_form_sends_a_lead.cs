@@ -101,7 +101,8 @@ public class when_a_web_form_sends_a_lead(AppFixture app)
         statuses.Skip(10).ShouldAllBe(s => s == 429);
         var refused = await Send(key, new { name = "Again", email = AppFixture.NewEmail() });
         await refused.ShouldBeProblem(429, "urn:eventcrm:problem:too-many-requests");
-        refused.Header("Retry-After").ShouldBe("60");
+        // The window started with the first lead: it ends within the minute.
+        int.Parse(refused.Header("Retry-After")!).ShouldBeInRange(1, 60);
 
         // Another form has its own allowance.
         (await Send(await NewForm(), new { name = "Other", email = AppFixture.NewEmail() })).Context.Response.StatusCode.ShouldBe(202);

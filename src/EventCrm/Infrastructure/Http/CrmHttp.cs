@@ -18,26 +18,6 @@ public static class CrmHttp
             context.ProblemDetails.Extensions.Remove("traceId");
         });
         services.AddExceptionHandler<CrmExceptionHandler>();
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = async (context, cancellation) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(
-                    new ProblemDetailsContext
-                    {
-                        HttpContext = context.HttpContext,
-                        ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
-                        {
-                            Type = "urn:eventcrm:problem:too-many-requests",
-                            Title = "Too many requests.",
-                            Status = StatusCodes.Status429TooManyRequests,
-                            Detail = "Slow down and try again in a minute.",
-                        },
-                    });
-            };
-        });
         services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
         return services;
     }

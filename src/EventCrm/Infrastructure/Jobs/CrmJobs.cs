@@ -32,13 +32,25 @@ public static class CrmJobs
                     PrepareSchemaIfNecessary = false,
                     // How soon an idle worker sees a job enqueued (a training asked for over the API, say).
                     QueuePollInterval = configuration.GetValue("Jobs:QueuePollInterval", TimeSpan.FromSeconds(5)),
+                    // A job whose node died is handed to another once its heartbeat is this old (a live job keeps
+                    // its own alive), so a kill -9 delays it by this much rather than by the default half hour.
+                    UseSlidingInvisibilityTimeout = true,
+                    InvisibilityTimeout = configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromMinutes(5)),
+                    // A lock left by a node that died (the recurring scheduler's, say: every recurring job in the
+                    // cluster waits for it) is broken after this long. Not shorter than the longest job holding one
+                    // (customer scoring), since a live lock is never renewed.
+                    DistributedLockTimeout = configuration.GetValue("Jobs:DistributedLockTimeout", TimeSpan.FromMinutes(10)),
                 }));
         services.AddHostedService<JobSchema>();
 
         if (configuration.GetValue("Jobs:RunServer", true))
         {
             services.AddHangfireServer(server =>
-                server.WorkerCount = configuration.GetValue("Jobs:WorkerCount", Math.Max(2, Environment.ProcessorCount)));
+            {
+                server.WorkerCount = configuration.GetValue("Jobs:WorkerCount", Math.Max(2, Environment.ProcessorCount));
+                // How often recurring and delayed jobs are looked at (and so the finest schedule that is kept).
+                server.SchedulePollingInterval = configuration.GetValue("Jobs:SchedulePollingInterval", server.SchedulePollingInterval);
+            });
             services.AddHostedService<RecurringJobSchedule>();
         }
 
