@@ -1,6 +1,7 @@
 using EventCrm.Analytics;
 using EventCrm.Audit;
 using EventCrm.Customers;
+using EventCrm.Demo;
 using EventCrm.Imports;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
@@ -15,7 +16,13 @@ using JasperFx;
 using Serilog;
 using Wolverine.Http;
 
+CrmConsole.Prepare();
 var builder = WebApplication.CreateBuilder(args);
+if (CrmConsole.Refusal(args, builder.Configuration) is { } refusal)
+{
+    Console.Error.WriteLine(refusal);
+    return 2;
+}
 
 // The floor every context stands on: HTTP conventions, security, the store and messaging, jobs, docs, health.
 builder.AddCrmLogging();
@@ -28,8 +35,8 @@ builder.Services.AddCrmJobs(builder.Configuration);
 builder.Services.AddCrmOpenApi();
 builder.Services.AddCrmHealthChecks();
 
-// The contexts, lowest floor first; each composes itself. The read views across them (timeline) and the demo
-// data need no services of their own.
+// The contexts, lowest floor first; each composes itself. The read views across them (timeline) need no
+// services of their own.
 builder.Services
     .AddAudit()
     .AddCustomers()
@@ -37,14 +44,16 @@ builder.Services
     .AddImports()
     .AddService()
     .AddModels()
-    .AddAnalytics();
+    .AddAnalytics()
+    .AddDemo();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+// The request log is outermost, so it records the status the client got (the exception handler's answer).
 app.UseCorrelationId();
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.UseRouting();
 app.UseCrmObservability();
 app.UseRateLimits();
@@ -59,6 +68,7 @@ app.MapCrmOpenApi(builder.Configuration);
 app.MapCrmJobsDashboard();
 app.MapWolverineEndpoints(CrmHttp.ConfigureEndpoints);
 
+if (CrmConsole.IsHelp(args) && args.Length > 0) CrmConsole.WriteOwnVerbs();
 return await app.RunJasperFxCommands(args);
 
 /// <summary>Entry point; public so that the integration tests can host the application.</summary>

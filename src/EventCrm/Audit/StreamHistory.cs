@@ -28,7 +28,8 @@ public static class StreamHistory
             {
                 ["version"] = ["Give exactly one of 'version' (1 or more) or 'at' (an ISO 8601 time)."],
             }));
-        if (at > clock.GetUtcNow())
+        // A little ahead is a client's clock running fast; further is a question about the future.
+        if (at > clock.GetUtcNow() + Paging.ClockSkew)
             return TypedResults.Problem(Problems.Validation(new Dictionary<string, string[]>
             {
                 ["at"] = [$"'at' {at:O} is in the future; a record is known as it was up to now."],

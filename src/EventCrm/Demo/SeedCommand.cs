@@ -22,6 +22,10 @@ public class SeedInput : NetCoreInput
     [Description("Do nothing if the event store already holds events")]
     [FlagAlias("if-empty")]
     public bool IfEmptyFlag { get; set; }
+
+    [Description("Do not train the models, score the customers and scan for duplicates after seeding")]
+    [FlagAlias("no-models")]
+    public bool NoModelsFlag { get; set; }
 }
 
 /// <summary><c>seed --customers 100000</c>: demo customers with two years of history.</summary>
@@ -63,6 +67,13 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
             $"Seeded [bold]{result.Customers:N0}[/] customers ({result.Streams:N0} streams, {result.Events:N0} events): " +
             $"appended in {result.Appending.TotalSeconds:F1} s ({result.Events / Math.Max(0.001, result.Appending.TotalSeconds):N0} events/s), " +
             $"read models rebuilt in {result.Rebuilding.TotalSeconds:F1} s ({result.Events / Math.Max(0.001, result.Rebuilding.TotalSeconds):N0} events/s).");
+        if (!input.NoModelsFlag)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await DemoFirstStart.TrainAndScan(host.Services, "seed", host.Services.GetRequiredService<ILogger<SeedCommand>>(),
+                CancellationToken.None);
+            AnsiConsole.MarkupLine($"Models trained, customers scored and duplicates scanned in {watch.Elapsed.TotalSeconds:F1} s.");
+        }
         return true;
     }
 }

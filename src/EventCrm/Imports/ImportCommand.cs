@@ -26,7 +26,7 @@ public class ImportInput : NetCoreInput
     [FlagAlias("mapping")]
     public string? MappingFlag { get; set; }
 
-    [Description("Who the events name as the user (default: the operating-system user)")]
+    [Description("Who the events name as the auditable user (required: the person answerable for the import)")]
     [FlagAlias("user")]
     public string? UserFlag { get; set; }
 }
@@ -45,6 +45,9 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
         var request = new ImportRequest(input.OnDuplicateFlag, input.CultureFlag, input.MappingFlag);
         var errors = ImportStarter.Check(kind, request, new FieldErrors());
         if (!System.IO.File.Exists(input.File)) errors.Add("file", $"No file '{input.File}'.");
+        // Auditors read who changed what: an import names a person, never the machine's login by default.
+        if (string.IsNullOrWhiteSpace(input.UserFlag))
+            errors.Add("--user", "Name the person the import is recorded for, e.g. --user ada (auditors read it on every event).");
         if (errors.ToProblem() is Microsoft.AspNetCore.Http.HttpValidationProblemDetails invalid)
         {
             foreach (var (field, messages) in invalid.Errors)
@@ -57,7 +60,7 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
         // A verb starts no hosted services: bring the schema up to date as the application would.
         await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var starter = services.GetRequiredService<ImportStarter>();
-        var user = input.UserFlag ?? Environment.UserName;
+        var user = input.UserFlag!.Trim();
         Guid? id;
         await using (var file = System.IO.File.OpenRead(input.File))
         {

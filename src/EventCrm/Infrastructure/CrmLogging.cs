@@ -23,8 +23,16 @@ public static class CrmLogging
         });
     }
 
+    /// <summary>
+    /// One line per request at the level its answer deserves: a 5xx is an error, a client's mistake (4xx) is
+    /// information — never a stack trace — and so is a success.
+    /// </summary>
     public static void EnrichRequestLog(Serilog.AspNetCore.RequestLoggingOptions options)
     {
+        options.GetLevel = (http, _, exception) =>
+            http.Response.StatusCode >= 500 || (exception is not null && http.Response.StatusCode == 200)
+                ? Serilog.Events.LogEventLevel.Error
+                : Serilog.Events.LogEventLevel.Information;
         options.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("CorrelationId", CorrelationId.Of(http));

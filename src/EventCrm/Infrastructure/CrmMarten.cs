@@ -63,6 +63,8 @@ public static class CrmMarten
             })
             .ApplyAllDatabaseChangesOnStartup();
         services.AddSingleton<StoreNames>();
+        services.AddSingleton<MartenLog>();
+        services.ConfigureMarten((IServiceProvider provider, StoreOptions options) => options.Logger(provider.GetRequiredService<MartenLog>()));
 
         return services;
     }

@@ -16,7 +16,7 @@ public static class PipelineReportEndpoint
 {
     /// <summary>The pipeline of the future is not known: an asOf ahead of now is refused, not quietly answered as today.</summary>
     public static ProblemDetails Validate(DateTimeOffset? asOf, TimeProvider clock) =>
-        asOf > clock.GetUtcNow()
+        asOf > clock.GetUtcNow() + Paging.ClockSkew
             ? new FieldErrors().Add("asOf", $"'asOf' {asOf:O} is in the future; the pipeline is known up to now.").ToProblem()
             : Problems.None;
 

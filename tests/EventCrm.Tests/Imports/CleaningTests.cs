@@ -219,7 +219,7 @@ public class when_a_customer_row_is_cleaned
     {
         var (_, errors) = await Clean("name,email,country\nAda,ada@example.com,Atlantis");
 
-        errors.ShouldBe([new RowError("country", "'country' must be an ISO 3166 country code (e.g. DE, DEU) or an English country name.")]);
+        errors.ShouldBe([new RowError("country", "'country' 'Atlantis' is not an ISO 3166 country code (e.g. DE, DEU) or an English country name.")]);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public class when_a_messy_customer_file_is_imported(AppFixture app)
         var rejected = report.Rejected();
         rejected.Keys.Order().ShouldBe([5, 6, 7, 8, 9]);
         rejected[5].Reason().ShouldBe("email: 'email' is required.");
-        rejected[6].Reason().ShouldBe("email: 'email' is not a valid e-mail address: 'katherine@example'.");
+        rejected[6].Reason().ShouldStartWith("email: 'email' is not a valid e-mail address: 'katherine@");
         rejected[7].Reason().ShouldBe("birthDate: '31.02.1960' is not a date (yyyy-MM-dd, or dd.MM.yyyy in de-DE).");
         rejected[8].Reason().ShouldBe("annualIncome: 'viel' is not a number as written in de-DE (e.g. 1.234,50).");
         rejected[9].Reason().ShouldStartWith("country: ");

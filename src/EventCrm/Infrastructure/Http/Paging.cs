@@ -17,6 +17,9 @@ public static class Paging
     /// </summary>
     public const long MaxOffset = 10_000_000;
 
+    /// <summary>How far ahead of the server's clock an "as of" time may be and still mean "now" (a client's clock running fast).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public static FieldErrors CheckPaging(this FieldErrors errors, int? page, int? pageSize)
     {
         if (page is < 1) errors.Add("page", "'page' starts at 1.");
