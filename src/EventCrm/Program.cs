@@ -4,7 +4,6 @@ using EventCrm.Customers;
 using EventCrm.Imports;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
-using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Infrastructure.Security;
@@ -41,10 +40,12 @@ builder.Services
 
 var app = builder.Build();
 
+app.UseCorrelationId();
+// Outside the exception handler: the request's line shows the answer the client got (a 503 while the database
+// is away, say), not the exception that the handler turned into it.
+app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseCorrelationId();
-app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseRouting();
 app.UseCrmObservability();
 app.UseRateLimits();
@@ -52,7 +53,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRequestBodyLimit();
 app.UseInputGuard();
-app.UseIdempotency();
+app.UseIdempotencyKeys();
 
 app.MapCrmHealthChecks();
 app.MapCrmOpenApi(builder.Configuration);

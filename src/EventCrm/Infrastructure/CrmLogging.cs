@@ -25,6 +25,10 @@ public static class CrmLogging
 
     public static void EnrichRequestLog(Serilog.AspNetCore.RequestLoggingOptions options)
     {
+        // A 503 is the database being away (logged once per request, without a stack trace); other 5xx are faults.
+        options.GetLevel = (http, _, exception) => exception is not null || http.Response.StatusCode is >= 500 and not 503
+            ? Serilog.Events.LogEventLevel.Error
+            : http.Response.StatusCode == 503 ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
         options.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("CorrelationId", CorrelationId.Of(http));
