@@ -62,7 +62,7 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
     {
         var options = (StoreOptions)store.Options;
         var events = Storage.StoreNames.EventsOf(options);
-        var streamTable = options.Schema.ForStreams(true);
+        var streamTable = store.Options.Schema.ForStreams(true);
         var progression = $"{options.Events.DatabaseSchemaName}.mt_event_progression";
         var types = projection.AllEventTypes.Select(t => ((Marten.Events.EventGraph)options.Events).EventMappingFor(t).EventTypeName).Distinct().ToArray();
         var asynchronous = projection.Lifecycle == ProjectionLifecycle.Async;
