@@ -14,7 +14,8 @@ public static class CrmLogging
         {
             logger.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+                .Filter.ByExcluding(StoreAwayInsideRequest);
             if (json)
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
@@ -22,6 +23,14 @@ public static class CrmLogging
                     "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {CorrelationId}{NewLine}{Exception}");
         });
     }
+
+    /// <summary>
+    /// Marten logs every failed command with its stack trace; while the database is away that is one error per
+    /// request, which the request's own 503 line (a warning, no stack trace) already reports.
+    /// </summary>
+    private static bool StoreAwayInsideRequest(Serilog.Events.LogEvent e) =>
+        e.Level >= Serilog.Events.LogEventLevel.Error && e.Exception is { } exception
+        && e.Properties.ContainsKey("RequestPath") && CrmExceptionHandler.IsStoreUnavailable(exception);
 
     public static void EnrichRequestLog(Serilog.AspNetCore.RequestLoggingOptions options)
     {

@@ -25,8 +25,8 @@ public record RebuildAccepted(string JobId, IReadOnlyList<string> Projections, s
 /// that first locks its streams' rows, so a command on one of them waits for the batch rather than racing it;
 /// an asynchronous one is rebuilt with the daemon paused, up to where it had got, and the daemon goes on from
 /// there;</item>
-/// <item>a projection of events into documents (one per purchase, say) is replayed by the daemon over the rows it
-/// has, upserting each, without tearing them down first.</item>
+/// <item>a projection of events into documents (one per purchase, say) is replayed by the daemon from the start
+/// over the rows it has, upserting each, without tearing them down first.</item>
 /// </list>
 /// Runs as a Hangfire job; a killed run is taken up again by another worker and starts over, which is harmless:
 /// every step writes what the events say.
@@ -113,16 +113,32 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
         }
     }
 
-    /// <summary>Documents projected from events one by one are upserted again; the daemon pauses its own agent meanwhile.</summary>
+    /// <summary>
+    /// Documents projected from events one by one: the daemon is paused, the projection's progress set back to the
+    /// start, and the daemon resumed, so it replays every event over the rows there are, upserting each (no
+    /// teardown). The job ends when the replay has begun; the daemon finishes it, and a restart resumes it.
+    /// </summary>
     private async Task Replay(string name, CancellationToken cancellation)
     {
-        if (services.GetService<IProjectionCoordinator>() is { } coordinator)
+        var options = (StoreOptions)store.Options;
+        if (services.GetService<IProjectionCoordinator>() is not { } coordinator)
         {
-            await coordinator.DaemonForMainDatabase().RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellation);
+            using var daemon = await store.BuildProjectionDaemonAsync();
+            await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellation);
             return;
         }
-        using var daemon = await store.BuildProjectionDaemonAsync();
-        await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellation);
+
+        await coordinator.PauseAsync();
+        try
+        {
+            await using var session = store.LightweightSession();
+            session.QueueSqlCommand($"update {options.Events.DatabaseSchemaName}.mt_event_progression set last_seq_id = 0 where name like ?", $"{name}:%");
+            await session.SaveChangesAsync(cancellation);
+        }
+        finally
+        {
+            await coordinator.ResumeAsync();
+        }
     }
 
     private sealed record StreamVersion(Guid StreamId, long Version);
