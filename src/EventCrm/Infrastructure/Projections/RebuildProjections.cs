@@ -25,8 +25,8 @@ public record RebuildAccepted(string JobId, IReadOnlyList<string> Projections, s
 /// that first locks its streams' rows, so a command on one of them waits for the batch rather than racing it;
 /// an asynchronous one is rebuilt with the daemon paused, up to where it had got, and the daemon goes on from
 /// there;</item>
-/// <item>a projection of events into documents (one per purchase, say) is replayed by the daemon from the start
-/// over the rows it has, upserting each, without tearing them down first.</item>
+/// <item>a projection of events into documents (one per purchase, say) is replayed through its own code with the
+/// daemon paused, upserting over the rows there are, without tearing them down first.</item>
 /// </list>
 /// Runs as a Hangfire job; a killed run is taken up again by another worker and starts over, which is harmless:
 /// every step writes what the events say.
@@ -51,7 +51,7 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
                 await (Task)InPlaceMethod.MakeGenericMethod(aggregate.AggregateType)
                     .Invoke(this, [aggregate, name, cancellation])!;
             else
-                await Replay(name, cancellation);
+                await Replay(source, name, cancellation);
         }
     }
 
@@ -63,7 +63,6 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
         var options = (StoreOptions)store.Options;
         var events = Storage.StoreNames.EventsOf(options);
         var streamTable = store.Options.Schema.ForStreams(true);
-        var progression = $"{options.Events.DatabaseSchemaName}.mt_event_progression";
         var types = projection.AllEventTypes.Select(t => ((Marten.Events.EventGraph)options.Events).EventMappingFor(t).EventTypeName).Distinct().ToArray();
         var asynchronous = projection.Lifecycle == ProjectionLifecycle.Async;
         var coordinator = asynchronous ? services.GetService<IProjectionCoordinator>() : null;
@@ -73,10 +72,7 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
         {
             await using var query = store.QuerySession();
             // An asynchronous view is rebuilt up to where the daemon had got; it applies the rest when it resumes.
-            long? ceiling = asynchronous
-                ? (await query.AdvancedSql.QueryAsync<long>($"select coalesce(max(last_seq_id), 0) from {progression} where name like ?",
-                    cancellation, $"{name}:%")).Single()
-                : null;
+            long? ceiling = asynchronous && coordinator is not null ? await Ceiling(name, cancellation) : null;
             var streams = await query.AdvancedSql.QueryAsync<Guid>(
                 $"select distinct stream_id from {events} where type = any(?) {(ceiling is null ? "" : "and seq_id <= " + ceiling)}",
                 cancellation, new object[] { types });
@@ -114,31 +110,58 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
     }
 
     /// <summary>
-    /// Documents projected from events one by one: the daemon is paused, the projection's progress set back to the
-    /// start, and the daemon resumed, so it replays every event over the rows there are, upserting each (no
-    /// teardown). The job ends when the replay has begun; the daemon finishes it, and a restart resumes it.
+    /// Documents projected from events one by one (no snapshots to fold onto): the daemon is paused, the events up
+    /// to where it had got are applied again through the projection's own code, a page per transaction, upserting
+    /// over the rows there are (no teardown), and the daemon goes on from where it was.
     /// </summary>
-    private async Task Replay(string name, CancellationToken cancellation)
+    private async Task Replay(IProjectionSource<IDocumentOperations, IQuerySession> source, string name, CancellationToken cancellation)
     {
-        var options = (StoreOptions)store.Options;
-        if (services.GetService<IProjectionCoordinator>() is not { } coordinator)
+        if (source is not (IJasperFxProjection<IDocumentOperations> projection and ProjectionBase described))
         {
             using var daemon = await store.BuildProjectionDaemonAsync();
             await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellation);
             return;
         }
 
-        await coordinator.PauseAsync();
+        var coordinator = services.GetService<IProjectionCoordinator>();
+        if (coordinator is not null) await coordinator.PauseAsync();
         try
         {
-            await using var session = store.LightweightSession();
-            session.QueueSqlCommand($"update {options.Events.DatabaseSchemaName}.mt_event_progression set last_seq_id = 0 where name like ?", $"{name}:%");
-            await session.SaveChangesAsync(cancellation);
+            var ceiling = await Ceiling(name, cancellation);
+            var handled = described.IncludedEventTypes.ToHashSet();
+            long after = 0;
+            while (true)
+            {
+                await using var session = store.LightweightSession();
+                var page = await session.Events.QueryAllRawEvents()
+                    .Where(e => e.Sequence > after && e.Sequence <= ceiling)
+                    .OrderBy(e => e.Sequence).Take(1000).ToListAsync(cancellation);
+                if (page.Count == 0) break;
+                var relevant = page.Where(e => handled.Count == 0 || handled.Contains(e.EventType)).ToList();
+                if (relevant.Count > 0)
+                {
+                    await projection.ApplyAsync(session, relevant, cancellation);
+                    await session.SaveChangesAsync(cancellation);
+                }
+                after = page[^1].Sequence;
+            }
+            logger.LogInformation("Replayed {Projection} up to event {Sequence}", name, ceiling);
         }
         finally
         {
-            await coordinator.ResumeAsync();
+            if (coordinator is not null) await coordinator.ResumeAsync();
         }
+    }
+
+    /// <summary>Where the daemon had got with the projection; every event, when there is no daemon running here.</summary>
+    private async Task<long> Ceiling(string name, CancellationToken cancellation)
+    {
+        var options = (StoreOptions)store.Options;
+        await using var query = store.QuerySession();
+        var sql = services.GetService<IProjectionCoordinator>() is null
+            ? $"select coalesce(max(seq_id), 0) from {Storage.StoreNames.EventsOf(options)} where ? is not null"
+            : $"select coalesce(max(last_seq_id), 0) from {options.Events.DatabaseSchemaName}.mt_event_progression where name like ?";
+        return (await query.AdvancedSql.QueryAsync<long>(sql, cancellation, $"{name}:%")).Single();
     }
 
     private sealed record StreamVersion(Guid StreamId, long Version);
