@@ -9,8 +9,11 @@ namespace EventCrm.Tests.Infrastructure;
 
 /// <summary>
 /// An application of its own, in a database of its own, reaching PostgreSQL through a link the test cuts: what
-/// a client gets while the database is away, and how soon the application serves again when it is back.
+/// a client gets while the database is away, and how soon the application serves again when it is back. In the
+/// application's collection, so that it never runs beside the tests that read the shared application's metrics
+/// (a second host in the process publishes under the same meter names).
 /// </summary>
+[Collection(AppCollection.Name)]
 public sealed class when_the_database_is_away : IAsyncLifetime
 {
     private OwnDatabase _database = null!;
