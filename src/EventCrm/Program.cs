@@ -5,7 +5,6 @@ using EventCrm.Demo;
 using EventCrm.Imports;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
-using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Infrastructure.Security;
@@ -49,8 +48,9 @@ builder.Services
 
 var app = builder.Build();
 
-// The request log is outermost, so it records the status the client got (the exception handler's answer).
 app.UseCorrelationId();
+// Outside the exception handler: the request's line shows the answer the client got (a 503 while the database
+// is away, say), not the exception that the handler turned into it.
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -61,7 +61,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRequestBodyLimit();
 app.UseInputGuard();
-app.UseIdempotency();
+app.UseIdempotencyKeys();
 
 app.MapCrmHealthChecks();
 app.MapCrmOpenApi(builder.Configuration);

@@ -20,7 +20,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const string SigningKey = "cluster-tests-signing-key-0123456789abcdef";
     public const string Database = "eventcrm_cluster";
     public const int WebFormLeadsPerMinute = 10;
-    public const string RecurringJob = "expire-idempotency-keys";
+    public const string RecurringJob = "scan-duplicate-customers";
     public static readonly TimeSpan RecurringEvery = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan UrgentFirstResponse = TimeSpan.FromSeconds(8);
     public static readonly TimeSpan StaleNodeTimeout = TimeSpan.FromSeconds(4);
@@ -39,7 +39,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         ["Jobs__DistributedLockTimeout"] = "00:00:05",
         ["Jobs__SchedulePollingInterval"] = "00:00:01",
         ["Jobs__WorkerCount"] = "2",
-        [$"Jobs__ExpireIdempotencyKeysCron"] = $"*/{RecurringEvery.TotalSeconds} * * * * *",
+        [$"Jobs__ScanDuplicatesCron"] = $"*/{RecurringEvery.TotalSeconds} * * * * *",
         // Every file import runs as a background job.
         ["Imports__InlineMaxBytes"] = "1024",
         ["Service__Targets__Urgent__FirstResponse"] = UrgentFirstResponse.ToString(),

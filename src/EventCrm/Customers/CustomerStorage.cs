@@ -22,8 +22,12 @@ public static class CustomerStorage
         options.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
         options.Storage.ExtendedSchemaObjects.Add(DuplicateScan.Table());
 
+        // One e-mail, one customer: claims written with the events, outside any read model.
+        options.Storage.ExtendedSchemaObjects.Add(EmailOwnership.Definition());
+        options.Listeners.Add(new EmailClaims());
+
         options.Schema.For<CustomerProfile>()
-            // One customer per e-mail address (the commands check first and answer 422; this settles a race).
+            // One customer per e-mail address, as a last line behind the claims (EmailOwnership).
             // text_pattern_ops lets the same index serve e-mail prefix searches in any database collation.
             .Duplicate(x => x.Email, configure: index =>
             {

@@ -16,6 +16,8 @@ public static class CustomersModule
         services.AddRecurringJob<DuplicateScan>(DuplicateScan.JobId, "Jobs:ScanDuplicatesCron", "40 * * * *",
             scan => scan.Run(CancellationToken.None));
         services.AddApiTag("Customers", "Customer data: registration, contact details, demographics, tags, owner, purchases, consents, merge, erasure; profiles, lists, history and subject access exports.", 100);
+        // Claims for profiles that have none (a database from before the claims table).
+        services.AddHostedService<EmailOwnership.FillOnStart>();
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<ICustomerScores, NoCustomerScores>();
         return services;

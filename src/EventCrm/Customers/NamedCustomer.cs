@@ -13,10 +13,10 @@ public sealed record NamedCustomer(CustomerProfile? Profile)
     public static async Task<NamedCustomer> Find(IQuerySession session, Guid id, CancellationToken cancellation) =>
         new(id == Guid.Empty ? null : await session.LoadAsync<CustomerProfile>(id, cancellation));
 
-    /// <summary>The customer an e-mail address belongs to, if any.</summary>
+    /// <summary>The customer an e-mail address belongs to, if any (by its claim, which no rebuild removes).</summary>
     public static async Task<NamedCustomer> WithEmail(IQuerySession session, string? email, CancellationToken cancellation) =>
-        new(ContactDetails.NormaliseEmail(email) is { } normalised
-            ? await session.Query<CustomerProfile>().FirstOrDefaultAsync(p => p.Email == normalised, cancellation)
+        new(ContactDetails.NormaliseEmail(email) is { } normalised && await EmailOwnership.OwnerOf(session, normalised, cancellation) is { } owner
+            ? await session.LoadAsync<CustomerProfile>(owner, cancellation)
             : null);
 
     /// <summary>The customer new records go to: the survivor, for a merged duplicate.</summary>

@@ -59,6 +59,8 @@ public static class DemoSeeder
             foreach (var projection in projections)
                 await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), cancellation);
         }
+        // The bulk append bypassed the sessions that claim e-mail addresses: claim them from the rebuilt profiles.
+        await EmailOwnership.ClaimFromProfiles(store, cancellation);
         progress?.Report(("rebuilding read models", 1));
 
         return new SeedResult(customers, streams, events, appending.Elapsed, rebuilding.Elapsed);

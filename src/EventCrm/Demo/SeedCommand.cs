@@ -1,6 +1,8 @@
 using EventCrm.Customers;
+using EventCrm.Infrastructure;
 using JasperFx.CommandLine;
 using Marten;
+using Npgsql;
 using Spectre.Console;
 
 namespace EventCrm.Demo;
@@ -40,6 +42,15 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
         var until = input.UntilFlag is { Length: > 0 } text
             ? new DateTimeOffset(DateOnly.Parse(text).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
+
+        // Seeding rebuilds every read model: it must not race a running application's projections.
+        await using var exclusive = await ApplicationLock.TryExclusive(host.Services.GetRequiredService<NpgsqlDataSource>(), CancellationToken.None);
+        if (exclusive is null)
+        {
+            AnsiConsole.MarkupLine("[red]The application is running against this database: stop every node before seeding demo data.[/]");
+            AnsiConsole.MarkupLine("[grey]Seeding rebuilds every read model, which would race the running nodes' projections. Nothing was changed.[/]");
+            return false;
+        }
 
         if (input.IfEmptyFlag && !await DemoSeeder.IsEmpty(store, CancellationToken.None))
         {

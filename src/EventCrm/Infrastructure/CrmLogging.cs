@@ -14,7 +14,8 @@ public static class CrmLogging
         {
             logger.ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)
-                .Enrich.FromLogContext();
+                .Enrich.FromLogContext()
+                .Filter.ByExcluding(StoreAwayInsideRequest);
             if (json)
                 logger.WriteTo.Console(new RenderedCompactJsonFormatter());
             else
@@ -24,15 +25,20 @@ public static class CrmLogging
     }
 
     /// <summary>
-    /// One line per request at the level its answer deserves: a 5xx is an error, a client's mistake (4xx) is
-    /// information — never a stack trace — and so is a success.
+    /// Marten logs every failed command with its stack trace; while the database is away that is one error per
+    /// request, which the request's own 503 line (a warning, no stack trace) already reports.
     /// </summary>
+    private static bool StoreAwayInsideRequest(Serilog.Events.LogEvent e) =>
+        e.Level >= Serilog.Events.LogEventLevel.Error && e.Exception is { } exception
+        && e.Properties.ContainsKey("RequestPath") && CrmExceptionHandler.IsStoreUnavailable(exception);
+
     public static void EnrichRequestLog(Serilog.AspNetCore.RequestLoggingOptions options)
     {
-        options.GetLevel = (http, _, exception) =>
-            http.Response.StatusCode >= 500 || (exception is not null && http.Response.StatusCode == 200)
-                ? Serilog.Events.LogEventLevel.Error
-                : Serilog.Events.LogEventLevel.Information;
+        // One line per request at the level its answer deserves: a client's mistake (4xx) is information, never a
+        // stack trace; a 503 is the database being away (a warning, once per request); other 5xx are faults.
+        options.GetLevel = (http, _, exception) => exception is not null || http.Response.StatusCode is >= 500 and not 503
+            ? Serilog.Events.LogEventLevel.Error
+            : http.Response.StatusCode == 503 ? Serilog.Events.LogEventLevel.Warning : Serilog.Events.LogEventLevel.Information;
         options.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("CorrelationId", CorrelationId.Of(http));

@@ -1,4 +1,3 @@
-using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Storage;
 using JasperFx;
 using JasperFx.Events;
@@ -24,7 +23,6 @@ public static class CrmMarten
     public static IServiceCollection AddCrmMarten(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
-        services.Configure<IdempotencyOptions>(configuration.GetSection(IdempotencyOptions.Section));
         // CLI verbs such as 'token' and 'codegen' build the host without starting it and need no database, so
         // a missing connection string is reported when the host starts, not while it is being built.
         // Read from the built configuration, not while registering, so that every source counts (a test host's too).
@@ -51,7 +49,6 @@ public static class CrmMarten
                 options.Events.MetadataConfig.UserNameEnabled = true;
                 options.Events.StreamIdentity = StreamIdentity.AsGuid;
 
-                options.Schema.For<IdempotencyRecord>().Index(x => x.ExpiresAt);
             })
             .UseNpgsqlDataSource()
             .UseLightweightSessions()
@@ -65,21 +62,21 @@ public static class CrmMarten
         services.AddSingleton<StoreNames>();
         services.AddSingleton<MartenLog>();
         services.ConfigureMarten((IServiceProvider provider, StoreOptions options) => options.Logger(provider.GetRequiredService<MartenLog>()));
+        services.AddApplicationLock();
 
         return services;
     }
 
     public static void UseCrmWolverine(this IHostBuilder host, IConfiguration configuration) => host.UseWolverine(options =>
     {
-        // How soon the other nodes notice a node that died and take over its agents and messages.
-        options.Durability.StaleNodeTimeout = configuration.GetValue("Wolverine:StaleNodeTimeout", options.Durability.StaleNodeTimeout);
-        options.Durability.HealthCheckPollingTime = configuration.GetValue("Wolverine:HealthCheckPollingTime", options.Durability.HealthCheckPollingTime);
         // Tests host the app from another assembly: point discovery at this one explicitly.
         options.ApplicationAssembly = typeof(CrmMarten).Assembly;
         options.Policies.AutoApplyTransactions();
         options.Policies.AddMiddleware(typeof(MessageMetadata));
         options.Policies.UseDurableLocalQueues();
         options.EnableRelayOfUserName = true;
+        // Solo or a cluster; how soon the other nodes notice a node that died and take over its agents and messages.
+        CrmDurability.Configure(options.Durability, configuration);
     });
 }
 

@@ -15,8 +15,8 @@ public sealed record ModelExplanation(
 /// <summary>A segment: its number, name, size and centroid in the features' own units.</summary>
 public sealed record SegmentDescription(int Segment, string Name, int Customers, IReadOnlyDictionary<string, double> Centroid);
 
-/// <summary>Someone asked for a training run; the job that does it has this id.</summary>
-public record ModelTrainingRequested(string Model, Guid RunId, string JobId, IReadOnlyList<string>? Features, DateTimeOffset At);
+/// <summary>Someone asked for a training run. <paramref name="JobId"/> is null since the job is queued after the request is stored (the run id names it); older events carry it.</summary>
+public record ModelTrainingRequested(string Model, Guid RunId, string? JobId, IReadOnlyList<string>? Features, DateTimeOffset At);
 
 /// <summary>A training run began (by schedule or on request); <paramref name="Features"/> restricts the inputs when given.</summary>
 public record ModelTrainingStarted(string Model, Guid RunId, string? JobId, IReadOnlyList<string>? Features, DateTimeOffset At);

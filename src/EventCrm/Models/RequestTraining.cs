@@ -11,7 +11,20 @@ namespace EventCrm.Models;
 /// <summary>Train a model now; <c>features</c> restricts it to some of its inputs (to try a simpler model).</summary>
 public record RequestTraining(IReadOnlyList<string>? Features = null);
 
-public record TrainingAccepted(Guid RunId, string JobId, string Runs);
+public record TrainingAccepted(Guid RunId, string Runs);
+
+/// <summary>
+/// The outbox's half of a training request: sent in the request's own transaction, handled after it commits by
+/// queueing the Hangfire job. So a request that fails queues nothing, and a job never runs for a request that
+/// was not recorded. Delivered at least once: a second job for the same run finds it finished and does nothing.
+/// </summary>
+public record QueueTraining(string Model, string RunKey, string[]? Features, string? RequestedBy);
+
+public static class QueueTrainingHandler
+{
+    public static void Handle(QueueTraining message, IBackgroundJobClient jobs) =>
+        jobs.Enqueue<TrainModel>(job => job.Run(message.Model, message.RunKey, message.Features, message.RequestedBy, null, CancellationToken.None));
+}
 
 public static class RequestTrainingEndpoint
 {
@@ -26,19 +39,18 @@ public static class RequestTrainingEndpoint
     }
 
     [WolverinePost("/api/models/{name}/train", OperationId = "TrainModel", Summary = "Train a new version of a model",
-        Description = "Enqueues a Hangfire job and answers 202 with the run and job ids; follow the run at /api/models/{name}/runs. The version is activated only if it beats its baseline and is not clearly worse than the active one.")]
+        Description = "Records the request and queues a Hangfire job once it is stored; answers 202 with the run id; follow the run at /api/models/{name}/runs. The version is activated only if it beats its baseline and is not clearly worse than the active one.")]
     [Authorize(Policy = Policies.ModelsTrain)]
     [Tags("Models")]
-    public static IResult Post(RequestTraining command, string name, IBackgroundJobClient jobs, HttpContext http,
+    public static (IResult, QueueTraining) Post(RequestTraining command, string name, HttpContext http,
         IDocumentSession session, TimeProvider clock)
     {
         var runKey = Guid.NewGuid().ToString("N");
-        var user = http.User.Identity?.Name;
         var features = command.Features?.ToArray();
-        var jobId = jobs.Enqueue<TrainModel>(job => job.Run(name, runKey, features, user, null, CancellationToken.None));
         var runId = ModelStreams.Run(name, runKey);
-        session.Events.Append(ModelStreams.Of(name), new ModelTrainingRequested(name, runId, jobId, features, clock.GetUtcNow()));
+        session.Events.Append(ModelStreams.Of(name), new ModelTrainingRequested(name, runId, null, features, clock.GetUtcNow()));
         var runs = $"/api/models/{name}/runs";
-        return Results.Accepted(runs, new TrainingAccepted(runId, jobId, runs));
+        return (Results.Accepted(runs, new TrainingAccepted(runId, runs)),
+            new QueueTraining(name, runKey, features, http.User.Identity?.Name));
     }
 }

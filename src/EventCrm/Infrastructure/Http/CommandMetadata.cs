@@ -1,4 +1,3 @@
-using EventCrm.Infrastructure.Idempotency;
 using Marten;
 using Wolverine;
 
@@ -27,7 +26,7 @@ public static class CommandMetadata
         session.CorrelationId = CorrelationId.Of(http);
         session.CausationId = CorrelationId.RequestIdOf(http);
         session.SetHeader(SourceHeader, "api");
-        if (IdempotencyMiddleware.KeyOf(http) is { } key)
+        if (Idempotency.KeyOf(http) is { } key)
             session.SetHeader(IdempotencyKeyHeader, key);
     }
 }

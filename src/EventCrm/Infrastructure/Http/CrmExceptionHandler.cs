@@ -8,7 +8,9 @@ namespace EventCrm.Infrastructure.Http;
 /// <summary>
 /// Turns the exceptions that mean "the client's request cannot be honoured" into ProblemDetails, and anything
 /// else into a 500 that says nothing about the server's internals. Nothing here retries: a failed command has
-/// appended nothing, because Marten commits a request's events in one transaction.
+/// appended nothing, because Marten commits a request's events in one transaction. When PostgreSQL cannot be
+/// reached the answer is a 503 with <c>Retry-After</c>: the client may send the same request again (with the same
+/// <c>Idempotency-Key</c>, should the failure have struck during the commit).
 /// </summary>
 public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger<CrmExceptionHandler> logger)
     : IExceptionHandler
@@ -19,7 +21,14 @@ public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger
             return true; // the client went away; there is nobody to answer
 
         var problem = Describe(exception);
-        if (problem.Status >= 500)
+        if (problem.Type == Problems.StoreUnavailableType)
+        {
+            // Expected while the database restarts or fails over: one line per request, no stack trace.
+            logger.LogWarning("{Method} {Path} answered 503: the database is unavailable ({Reason})",
+                http.Request.Method, http.Request.Path, exception.GetBaseException().Message);
+            http.Response.Headers.RetryAfter = Problems.StoreUnavailableRetrySeconds.ToString();
+        }
+        else if (problem.Status >= 500)
             logger.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path);
         else
             logger.LogInformation("Request refused with {Status}: {Reason}", problem.Status, exception.Message);
@@ -55,6 +64,16 @@ public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger
                 Detail = "Another request claimed the same unique value first. Read the current state and retry.",
             };
 
+        if (IsStoreUnavailable(exception))
+            return new ProblemDetails
+            {
+                Type = Problems.StoreUnavailableType,
+                Title = "The data store is unavailable.",
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Detail = "The database cannot be reached just now. Retry after the number of seconds in Retry-After; " +
+                         "a command sent with an Idempotency-Key may be retried with the same key, and takes effect at most once.",
+            };
+
         if (Find<BadHttpRequestException>(exception) is { } badRequest)
             return new ProblemDetails
             {
@@ -88,6 +107,21 @@ public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger
             Status = StatusCodes.Status500InternalServerError,
             Detail = "The error has been logged with this request's correlation id.",
         };
+    }
+
+    /// <summary>
+    /// PostgreSQL is away: no connection could be opened, the server is shutting down or starting up, or the
+    /// connection broke mid-command. Npgsql calls these transient; a pool timeout while every connection waits on
+    /// a dead server is the same outage.
+    /// </summary>
+    public static bool IsStoreUnavailable(Exception exception)
+    {
+        if (Find<PostgresException>(exception) is { } postgres)
+            return postgres.SqlState.StartsWith("08", StringComparison.Ordinal) // connection exception
+                   || postgres.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+                       or PostgresErrorCodes.CannotConnectNow;
+        return Find<NpgsqlException>(exception) is { IsTransient: true }
+               || Find<System.Net.Sockets.SocketException>(exception) is not null;
     }
 
     private static T? Find<T>(Exception? exception) where T : Exception

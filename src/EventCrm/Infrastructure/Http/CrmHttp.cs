@@ -16,6 +16,7 @@ public static class CrmHttp
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
             context.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(context.HttpContext);
             context.ProblemDetails.Extensions.Remove("traceId");
+            Idempotency.Describe(context);
         });
         services.AddExceptionHandler<CrmExceptionHandler>();
         services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
@@ -42,6 +43,10 @@ public static class CrmHttp
 
         // A stream that moves between load and commit is a 409 in the house shape (and in OpenAPI).
         options.MapMartenConcurrencyFailuresToConflict(IsCommand, CrmExceptionHandler.Describe);
+
+        // A POST with an Idempotency-Key takes effect once; its claim commits with the command's transaction.
+        options.DefaultClaimInTransaction = true;
+        options.ConfigureEndpoints(Idempotency.Apply);
 
         // Every command stamps its events with who, why and where from.
         options.AddMiddleware(typeof(CommandMetadata), IsCommand);

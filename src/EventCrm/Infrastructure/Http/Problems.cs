@@ -13,6 +13,10 @@ public static class Problems
     public const string StaleVersionType = "urn:eventcrm:problem:stale-version";
     public const string RuleViolationType = "urn:eventcrm:problem:rule-violation";
     public const string NotFoundType = "urn:eventcrm:problem:not-found";
+    public const string StoreUnavailableType = "urn:eventcrm:problem:store-unavailable";
+
+    /// <summary>What a 503 tells the client to wait: about as long as a database restart or a failover's first step.</summary>
+    public const int StoreUnavailableRetrySeconds = 2;
 
     /// <summary>Nothing wrong: Wolverine continues with the endpoint.</summary>
     public static ProblemDetails None => WolverineContinue.NoProblems;

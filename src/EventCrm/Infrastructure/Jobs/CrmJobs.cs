@@ -1,4 +1,3 @@
-using EventCrm.Infrastructure.Idempotency;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Infrastructure.Storage;
 using Hangfire;
@@ -32,10 +31,11 @@ public static class CrmJobs
                     PrepareSchemaIfNecessary = false,
                     // How soon an idle worker sees a job enqueued (a training asked for over the API, say).
                     QueuePollInterval = configuration.GetValue("Jobs:QueuePollInterval", TimeSpan.FromSeconds(5)),
-                    // A job whose node died is handed to another once its heartbeat is this old (a live job keeps
-                    // its own alive), so a kill -9 delays it by this much rather than by the default half hour.
+                    // A running job's row is kept invisible by a heartbeat (a live job keeps its own alive); when its
+                    // node dies the heartbeat stops and another worker takes the job again after this long, not after
+                    // Hangfire's half hour. Every job is therefore written to be safe to run again from the start.
                     UseSlidingInvisibilityTimeout = true,
-                    InvisibilityTimeout = configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromMinutes(5)),
+                    InvisibilityTimeout = configuration.GetValue("Jobs:InvisibilityTimeout", TimeSpan.FromSeconds(30)),
                     // A lock left by a node that died (the recurring scheduler's, say: every recurring job in the
                     // cluster waits for it) is broken after this long. Not shorter than the longest job holding one
                     // (customer scoring), since a live lock is never renewed.
@@ -54,8 +54,6 @@ public static class CrmJobs
             services.AddHostedService<RecurringJobSchedule>();
         }
 
-        services.AddRecurringJob<ExpireIdempotencyKeys>(ExpireIdempotencyKeys.JobId, "Jobs:ExpireIdempotencyKeysCron", "17 * * * *",
-            job => job.Run(CancellationToken.None));
         services.AddTransient<Projections.RebuildProjections>();
         return services;
     }
@@ -106,6 +104,8 @@ internal sealed class RecurringJobSchedule(IRecurringJobManager jobs, IEnumerabl
     public Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var job in declared) job.Register(jobs, configuration);
+        // Idempotency keys are kept and expired by Wolverine now: the old sweep leaves existing schedules.
+        jobs.RemoveIfExists("expire-idempotency-keys");
         return Task.CompletedTask;
     }
 
