@@ -34,10 +34,39 @@ public static class Bench
         var report = new Report(plan);
         AnsiConsole.MarkupLineInterpolated($"[bold]EventCrm benchmarks[/] ({(quick ? "quick" : "full")}): {string.Join(", ", scenarios)}");
 
+        // A harness failure says which scenario failed and why, and ends the run with an exit code, never an abort.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Error.WriteLine($"the benchmarks failed outside a scenario: {e.ExceptionObject}");
+            Environment.Exit(1);
+        };
         foreach (var scenario in scenarios)
         {
             var started = DateTime.UtcNow;
             AnsiConsole.MarkupLineInterpolated($"[blue]==>[/] {scenario}");
+            try
+            {
+                await Run(scenario, server, plan, report);
+            }
+            catch (Exception e)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]the '{scenario}' scenario failed after {(DateTime.UtcNow - started).TotalSeconds:0} s: {e.GetType().Name}: {e.Message}[/]");
+                Console.Error.WriteLine(e);
+                await server.DropWorkCopies(onlyUnused: false);
+                return 1;
+            }
+            AnsiConsole.MarkupLineInterpolated($"[grey]{scenario} took {(DateTime.UtcNow - started).TotalSeconds:0} s[/]");
+        }
+        await server.DropWorkCopies(onlyUnused: false);
+
+        // Only a full run of every scenario rewrites the summary in the docs; a quick or partial run writes its JSON only.
+        await report.Write(output, quick || named.Count > 0 || seconds is not null ? null : docs);
+        return 0;
+    }
+
+    private static async Task Run(string scenario, BenchServer server, Plan plan, Report report)
+    {
+        {
             switch (scenario)
             {
                 case "commands": report.Add(await Commands.Sweep(server, plan)); break;
@@ -48,11 +77,6 @@ public static class Bench
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
             }
-            AnsiConsole.MarkupLineInterpolated($"[grey]{scenario} took {(DateTime.UtcNow - started).TotalSeconds:0} s[/]");
         }
-
-        // Only a full run of every scenario rewrites the summary in the docs; a quick or partial run writes its JSON only.
-        await report.Write(output, quick || named.Count > 0 || seconds is not null ? null : docs);
-        return 0;
     }
 }

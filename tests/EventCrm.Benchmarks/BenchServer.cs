@@ -14,7 +14,10 @@ namespace EventCrm.Benchmarks;
 /// <param name="application">The application role's connection to the same server; databases are its own.</param>
 public sealed class BenchServer(string administrator, string application)
 {
-    public const string WorkDatabase = "bench_work";
+    /// <summary>Measurement copies are named bench_work_1, bench_work_2, ...: never reused within a run.</summary>
+    public const string WorkPrefix = "bench_work_";
+
+    private int _works;
 
     private readonly string _owner = new NpgsqlConnectionStringBuilder(application).Username!;
 
@@ -42,15 +45,42 @@ public sealed class BenchServer(string administrator, string application)
         return name;
     }
 
-    /// <summary>A fresh copy of a template (or an empty database) to measure on.</summary>
+    /// <summary>
+    /// A fresh copy of a template (or an empty database) to measure on, under a name of its own: dropping and
+    /// re-creating one name ended connections that a finished measurement's pool still held (57P01 in the next one).
+    /// Earlier copies nobody is connected to any more are dropped to keep the disk free; the rest go at the end.
+    /// </summary>
     public async Task<string> Work(string? template = null)
     {
         NpgsqlConnection.ClearAllPools();
-        await Execute($"drop database if exists {WorkDatabase} with (force)");
+        await DropWorkCopies(onlyUnused: true);
+        var name = $"{WorkPrefix}{Interlocked.Increment(ref _works)}";
         await Execute(template is null
-            ? $"create database {WorkDatabase} owner {_owner}"
-            : $"create database {WorkDatabase} owner {_owner} template {template} strategy file_copy");
-        return ConnectionString(WorkDatabase);
+            ? $"create database {name} owner {_owner}"
+            : $"create database {name} owner {_owner} template {template} strategy file_copy");
+        return ConnectionString(name);
+    }
+
+    /// <summary>Drops the measurement copies (those no one uses, or all of them).</summary>
+    public async Task DropWorkCopies(bool onlyUnused)
+    {
+        await using var connection = new NpgsqlConnection(administrator);
+        await connection.OpenAsync();
+        var names = new List<string>();
+        await using (var list = new NpgsqlCommand($"""
+            select datname from pg_database d where datname like '{WorkPrefix}%'
+              and (not $1 or not exists (select from pg_stat_activity a where a.datname = d.datname))
+            """, connection))
+        {
+            list.Parameters.AddWithValue(onlyUnused);
+            await using var reader = await list.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) names.Add(reader.GetString(0));
+        }
+        foreach (var name in names)
+        {
+            await using var drop = new NpgsqlCommand($"drop database if exists {name} with (force)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 
     private async Task Execute(string sql)

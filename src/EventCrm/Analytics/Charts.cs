@@ -81,32 +81,53 @@ public static class Charts
     }
 
     /// <summary>Monthly series: those on the left axis share its unit; an optional series on the right axis has its own.</summary>
+    /// <summary>
+    /// Monthly lines. Months from <paramref name="complete"/> on are not over yet: their stretch of each line is dotted
+    /// and their tick says "to date", so a month that has only begun does not read as a collapse. Counts start at zero;
+    /// the right axis keeps the range given (a 1-5 score drawn on 1-5, not stretched over its own wobble).
+    /// </summary>
     public static Plot Lines(string title, IReadOnlyList<string> months, string leftLabel,
-        IReadOnlyList<(string Name, IReadOnlyList<double?> Values)> left, (string Label, IReadOnlyList<double?> Values)? right = null)
+        IReadOnlyList<(string Name, IReadOnlyList<double?> Values)> left, (string Label, IReadOnlyList<double?> Values)? right = null,
+        int? complete = null, (double Low, double High)? rightRange = null)
     {
         var plot = new Plot();
-        var xs = Enumerable.Range(0, months.Count).Select(i => (double)i).ToArray();
+        var done = Math.Clamp(complete ?? months.Count, 0, months.Count);
         var palette = 0;
-        foreach (var (name, values) in left)
+
+        void Draw(string name, IReadOnlyList<double?> values, bool onRight)
         {
-            var line = plot.Add.Scatter(xs, [.. values.Select(v => v ?? double.NaN)]);
-            line.LegendText = name;
-            line.Color = Colors.Category10[palette++ % 10];
+            var color = Colors.Category10[palette++ % 10];
+            var ys = values.Select(v => v ?? double.NaN).ToArray();
+            var solid = plot.Add.Scatter(Enumerable.Range(0, done).Select(i => (double)i).ToArray(), ys[..done]);
+            solid.LegendText = name;
+            solid.Color = color;
+            if (onRight) { solid.LinePattern = LinePattern.Dashed; solid.Axes.YAxis = plot.Axes.Right; }
+            if (done >= months.Count) return;
+            var from = Math.Max(0, done - 1);
+            var partial = plot.Add.Scatter(Enumerable.Range(from, months.Count - from).Select(i => (double)i).ToArray(), ys[from..]);
+            partial.Color = color;
+            partial.LinePattern = LinePattern.Dotted;
+            partial.MarkerShape = MarkerShape.OpenCircle;
+            if (onRight) partial.Axes.YAxis = plot.Axes.Right;
+            if (done == 0) partial.LegendText = name;
         }
+
+        foreach (var (name, values) in left) Draw(name, values, onRight: false);
         if (right is { } series)
         {
-            var line = plot.Add.Scatter(xs, [.. series.Values.Select(v => v ?? double.NaN)]);
-            line.LegendText = series.Label;
-            line.Color = Colors.Category10[palette % 10];
-            line.LinePattern = LinePattern.Dashed;
-            line.Axes.YAxis = plot.Axes.Right;
+            Draw(series.Label, series.Values, onRight: true);
             plot.Axes.Right.Label.Text = series.Label;
+            if (rightRange is { } range) plot.Axes.SetLimitsY(range.Low, range.High, plot.Axes.Right);
         }
         var step = Math.Max(1, (int)Math.Ceiling(months.Count / 24.0));
-        Labels(plot, [.. months.Select((m, i) => i % step == 0 ? m : "")]);
+        Labels(plot, [.. months.Select((m, i) => i >= done ? $"{m} (to date)" : i % step == 0 ? m : "")]);
         plot.Title(title);
         plot.XLabel("month");
         plot.YLabel(leftLabel);
+        plot.Axes.AutoScale();
+        var top = left.SelectMany(l => l.Values).Select(v => v ?? 0).DefaultIfEmpty(0).Max();
+        plot.Axes.SetLimitsY(0, Math.Max(1, top) * 1.08, plot.Axes.Left);
+        if (right is not null && rightRange is { } fixedRange) plot.Axes.SetLimitsY(fixedRange.Low, fixedRange.High, plot.Axes.Right);
         if (left.Count + (right is null ? 0 : 1) > 1) plot.ShowLegend(Alignment.UpperLeft);
         return plot;
     }

@@ -29,6 +29,16 @@ public class PeriodFilter
         (new DateTimeOffset(period.From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero),
          new DateTimeOffset(period.To.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero));
 
+    /// <summary>
+    /// How many of the period's months (counted from the start) are over as of <paramref name="now"/>: the rest are
+    /// partial, and a chart draws them as such rather than as a collapse.
+    /// </summary>
+    public static int CompleteMonths((DateOnly From, DateOnly To) period, DateTimeOffset now)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        return Months(period).Count(m => DateOnly.ParseExact(m + "-01", "yyyy-MM-dd").AddMonths(1) <= today);
+    }
+
     /// <summary>Every month the period touches, as yyyy-MM.</summary>
     public static IReadOnlyList<string> Months((DateOnly From, DateOnly To) period)
     {

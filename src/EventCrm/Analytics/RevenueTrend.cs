@@ -8,7 +8,8 @@ using Wolverine.Http;
 
 namespace EventCrm.Analytics;
 
-public record RevenueMonth(string Month, decimal Revenue, long Purchases, long Buyers);
+/// <param name="Complete">False for a month that is not over yet (the current one): its figures are so far.</param>
+public record RevenueMonth(string Month, decimal Revenue, long Purchases, long Buyers, bool Complete = true);
 
 public record RevenueTrend(string Currency, DateOnly From, DateOnly To, IReadOnlyList<RevenueMonth> Months);
 
@@ -53,13 +54,14 @@ public static class RevenueTrendEndpoint
                 found[reader.GetString(0)] = new RevenueMonth(reader.GetString(0), reader.GetDecimal(1), reader.GetInt64(2), reader.GetInt64(3));
 
         var months = PeriodFilter.Months(days);
+        var complete = PeriodFilter.CompleteMonths(days, now);
         var result = new RevenueTrend(money, days.From, days.To,
-            [.. months.Select(m => found.GetValueOrDefault(m) ?? new RevenueMonth(m, 0, 0, 0))]);
+            [.. months.Select((m, i) => (found.GetValueOrDefault(m) ?? new RevenueMonth(m, 0, 0, 0)) with { Complete = i < complete })]);
         return Formats.Respond(http, result,
-            () => new Table(["month", "currency", "revenue", "purchases", "buyers"],
-                [.. result.Months.Select(m => (IReadOnlyList<object?>)[m.Month, money, m.Revenue, m.Purchases, m.Buyers])]),
+            () => new Table(["month", "currency", "revenue", "purchases", "buyers", "complete"],
+                [.. result.Months.Select(m => (IReadOnlyList<object?>)[m.Month, money, m.Revenue, m.Purchases, m.Buyers, m.Complete])]),
             () => Charts.Lines($"Revenue per month ({money}, {days.From:yyyy-MM-dd} to {days.To:yyyy-MM-dd})", months,
                 $"revenue ({money})", [("revenue", [.. result.Months.Select(m => (double?)m.Revenue)])],
-                ("purchases", [.. result.Months.Select(m => (double?)m.Purchases)])));
+                ("purchases", [.. result.Months.Select(m => (double?)m.Purchases)]), complete));
     }
 }

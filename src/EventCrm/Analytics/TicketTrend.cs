@@ -13,7 +13,9 @@ namespace EventCrm.Analytics;
 /// One month of service: tickets opened, how many of those breached an SLA, were complaints or were rated
 /// (and their mean satisfaction, 1-5), and how many tickets were resolved in the month.
 /// </summary>
-public record TicketMonth(string Month, long Opened, long Resolved, long Breached, long Complaints, long Rated, double? Satisfaction);
+/// <param name="Complete">False for a month that is not over yet (the current one): its figures are so far.</param>
+public record TicketMonth(string Month, long Opened, long Resolved, long Breached, long Complaints, long Rated, double? Satisfaction,
+    bool Complete = true);
 
 public record TicketTrend(DateOnly From, DateOnly To, IReadOnlyList<TicketMonth> Months);
 
@@ -30,7 +32,8 @@ public static class TicketTrendEndpoint
     public static async Task<IResult> Get(PeriodFilter period, TicketKind? kind, TicketPriority? priority, string? channel,
         HttpContext http, NpgsqlDataSource database, TimeProvider clock, CancellationToken cancellation)
     {
-        var days = period.Resolve(clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var days = period.Resolve(now);
         var (start, end) = PeriodFilter.Instants(days);
         const string filters = """
             (@kind::text is null or kind = @kind) and (@priority::text is null or priority = @priority)
@@ -66,12 +69,19 @@ public static class TicketTrendEndpoint
                     reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 4));
 
         var months = PeriodFilter.Months(days);
-        var result = new TicketTrend(days.From, days.To, [.. months.Select(m => found.GetValueOrDefault(m) ?? new TicketMonth(m, 0, 0, 0, 0, 0, null))]);
+        var complete = PeriodFilter.CompleteMonths(days, now);
+        var result = new TicketTrend(days.From, days.To,
+            [.. months.Select((m, i) => (found.GetValueOrDefault(m) ?? new TicketMonth(m, 0, 0, 0, 0, 0, null)) with { Complete = i < complete })]);
         return Formats.Respond(http, result,
-            () => new Table(["month", "opened", "resolved", "breached", "complaints", "rated", "satisfaction"],
-                [.. result.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Opened, m.Resolved, m.Breached, m.Complaints, m.Rated, m.Satisfaction])]),
+            () => new Table(["month", "opened", "resolved", "breached", "complaints", "rated", "satisfaction", "complete"],
+                [.. result.Months.Select(m => (IReadOnlyList<object?>)[m.Month, m.Opened, m.Resolved, m.Breached, m.Complaints, m.Rated, m.Satisfaction, m.Complete])]),
             () => Charts.Lines($"Tickets per month ({days.From:yyyy-MM-dd} to {days.To:yyyy-MM-dd})", months, "tickets",
-                [("opened", [.. result.Months.Select(m => (double?)m.Opened)]), ("resolved", [.. result.Months.Select(m => (double?)m.Resolved)])],
-                ("satisfaction (1-5)", [.. result.Months.Select(m => m.Satisfaction)])));
+                [
+                    ("opened", [.. result.Months.Select(m => (double?)m.Opened)]),
+                    ("resolved", [.. result.Months.Select(m => (double?)m.Resolved)]),
+                    ("breached an SLA", [.. result.Months.Select(m => (double?)m.Breached)]),
+                    ("complaints", [.. result.Months.Select(m => (double?)m.Complaints)]),
+                ],
+                ("satisfaction (1-5)", [.. result.Months.Select(m => m.Satisfaction)]), complete, rightRange: (1, 5)));
     }
 }
