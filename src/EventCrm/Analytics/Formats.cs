@@ -74,6 +74,7 @@ public static class Formats
     private static string Cell(object? value) => value switch
     {
         null => "",
+        bool b => b ? "true" : "false",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         decimal m => m.ToString(CultureInfo.InvariantCulture),
         DateTimeOffset t => t.ToString("O", CultureInfo.InvariantCulture),

@@ -97,7 +97,7 @@ public class when_revenue_trends_are_read(AppFixture app)
 
         var result = await app.Analytics($"/api/analytics/revenue/monthly?from=2001-01-01&to=2001-02-28&{reference.Filter}", "text/csv");
 
-        (await result.ReadAsTextAsync()).ShouldBe("month,currency,revenue,purchases,buyers\r\n2001-01,EUR,0,0,0\r\n2001-02,EUR,0,0,0\r\n");
+        (await result.ReadAsTextAsync()).ShouldBe("month,currency,revenue,purchases,buyers,complete\r\n2001-01,EUR,0,0,0,true\r\n2001-02,EUR,0,0,0,true\r\n");
     }
 
     [Theory]
