@@ -15,7 +15,7 @@ public sealed class CustomerPredictor(ModelArtifacts artifacts, CustomerHistorie
     public async Task<(List<CustomerScore> Scores, Dictionary<string, int> Versions)> Score(Guid? only, CancellationToken cancellation)
     {
         var now = clock.GetUtcNow();
-        var rows = (await histories.Load(only, cancellation)).Values
+        var rows = (await histories.Load(only, now, cancellation)).Values.Where(h => !h.Gone)
             .Select(h => CustomerFeatures.Of(h, now)).OfType<CustomerFeatures>()
             .Where(r => only is not null || r.ActiveAtCutoff).ToList();
         var scores = rows.ToDictionary(r => r.CustomerId, r => new CustomerScore { Id = r.CustomerId, ScoredAt = now });
@@ -45,7 +45,7 @@ public sealed class CustomerPredictor(ModelArtifacts artifacts, CustomerHistorie
         {
             versions[ModelCatalog.Segments] = segments.Version;
             var names = segments.Card.Active!.Explanation.Segments!.ToDictionary(s => s.Segment, s => s.Name);
-            foreach (var row in rows.Where(r => float.IsNaN(r.RecencyDays))) row.RecencyDays = row.TenureDays;
+            foreach (var row in rows) SegmentModel.Segmentable(row);
             var assigned = ml.Data.CreateEnumerable<SegmentModel.Assignment>(segments.Model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false);
             foreach (var (row, a) in rows.Zip(assigned))
             {

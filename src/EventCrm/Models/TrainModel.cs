@@ -48,11 +48,13 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
             if (card?.Runs.FirstOrDefault(r => r.RunId == runId) is { Status: RunStatus.Activated or RunStatus.Rejected })
                 return card; // this run already produced its version: a retry does nothing
 
-            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, clock.GetUtcNow()), cancellation);
+            // The run's start is its horizon: it reads nothing recorded after this instant.
+            var started = clock.GetUtcNow();
+            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, started), cancellation);
             var watch = Stopwatch.StartNew();
             try
             {
-                var fitted = await definition.Train(new TrainingRequest(clock.GetUtcNow(), features), cancellation);
+                var fitted = await definition.Train(new TrainingRequest(started, features), cancellation);
                 var bytes = Learning.Save(Learning.Context(), fitted.Model, fitted.InputSchema);
                 var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
                 card = (await Card(streamId, cancellation))!;
@@ -64,7 +66,7 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
                 var stream = await session.Events.FetchForWriting<ModelCard>(streamId, cancellation);
                 var now = clock.GetUtcNow();
                 stream.AppendOne(new ModelTrained(runId, version, definition.Kind, fitted.Algorithm, fitted.DataCutoff, fitted.Rows, fitted.TrainRows,
-                    fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now));
+                    fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now, fitted.LeftOut));
                 stream.AppendOne(rejection is null
                     ? new ModelActivated(version, card.Active is null ? "Beats its baseline; the first active version." : $"Beats its baseline and is not worse than version {card.Active.Version}.", now)
                     : new ModelRejected(version, rejection, now));
@@ -79,7 +81,8 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
             catch (InsufficientData insufficient)
             {
                 // Retrying cannot help until the data changes: record why and end the job.
-                await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow()), CancellationToken.None);
+                await Append(streamId, requestedBy, jobId, runId,
+                    new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow(), insufficient.LeftOut), CancellationToken.None);
                 logger.LogWarning("Model {Model} was not trained: {Reason}", model, insufficient.Message);
             }
             catch (Exception failure) when (failure is not OperationCanceledException and not ConcurrencyException)

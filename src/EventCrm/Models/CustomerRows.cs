@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace EventCrm.Models;
+
+/// <summary>
+/// The customers a run learns from as of a cutoff (customers by then, and active then), and how many it left
+/// out, by reason: so that "only 0 customers" is never the whole answer.
+/// </summary>
+public sealed record CustomerRows(IReadOnlyList<CustomerFeatures> Rows, IReadOnlyDictionary<string, int> LeftOut)
+{
+    public static CustomerRows Of(IEnumerable<CustomerPast> pasts, DateTimeOffset cutoff)
+    {
+        var rows = new List<CustomerFeatures>();
+        var leftOut = new Dictionary<string, int>();
+        foreach (var past in pasts)
+        {
+            var row = past.Gone ? null : CustomerFeatures.Of(past, cutoff);
+            var reason = past.Merged ? LeftOutReasons.Merged
+                : past.Erased ? LeftOutReasons.Erased
+                : row is null ? past.FirstPurchaseAt is null ? LeftOutReasons.NoPurchases : LeftOutReasons.RegisteredAfterCutoff
+                : row.ActiveAtCutoff ? null
+                : LeftOutReasons.InactiveAtCutoff;
+            if (reason is null) rows.Add(row!);
+            else leftOut[reason] = leftOut.GetValueOrDefault(reason) + 1;
+        }
+        return new CustomerRows(rows, leftOut);
+    }
+
+    /// <summary>Fails the run, with who was left out and why, when too few rows remain to train and test a model.</summary>
+    public CustomerRows Require(string what)
+    {
+        InsufficientData.Check(Rows.Count, what, LeftOut);
+        return this;
+    }
+}
+
+/// <summary>Why a run did not learn from a record: the keys of a version's <c>leftOut</c>, and what each means.</summary>
+public static class LeftOutReasons
+{
+    public const string RegisteredAfterCutoff = "registeredAfterCutoff";
+    public const string NoPurchases = "noPurchases";
+    public const string InactiveAtCutoff = "inactiveAtCutoff";
+    public const string Merged = "merged";
+    public const string Erased = "erased";
+    public const string StillOpen = "stillOpen";
+
+    private static readonly (string Key, string Meaning)[] Meanings =
+    [
+        (RegisteredAfterCutoff, "became customers after the cutoff (registered, and first bought, later)"),
+        (NoPurchases, "registered after the cutoff and have bought nothing"),
+        (InactiveAtCutoff, "were inactive at the cutoff"),
+        (Merged, "were merged into another customer (their purchases count for it)"),
+        (Erased, "were erased"),
+        (StillOpen, "are still open (scored, not learned from)"),
+    ];
+
+    /// <summary>"Left out: 1,480 became customers after the cutoff (...); 3 were merged (...)."; empty when nothing was.</summary>
+    public static string Describe(IReadOnlyDictionary<string, int>? leftOut)
+    {
+        var parts = Meanings.Where(m => leftOut?.GetValueOrDefault(m.Key) > 0)
+            .Select(m => $"{leftOut![m.Key].ToString("N0", CultureInfo.InvariantCulture)} {m.Meaning}").ToList();
+        return parts.Count == 0 ? "" : $"Left out: {string.Join("; ", parts)}.";
+    }
+}
