@@ -46,15 +46,15 @@ public static class LeftOutReasons
 
     private static readonly (string Key, string Meaning)[] Meanings =
     [
-        (RegisteredAfterCutoff, "became customers after the cutoff (registered, and first bought, later)"),
-        (NoPurchases, "registered after the cutoff and have bought nothing"),
-        (InactiveAtCutoff, "were inactive at the cutoff"),
-        (Merged, "were merged into another customer (their purchases count for it)"),
-        (Erased, "were erased"),
-        (StillOpen, "are still open (scored, not learned from)"),
+        (RegisteredAfterCutoff, "began after the cutoff (registered and first bought later)"),
+        (NoPurchases, "registered after the cutoff and never bought"),
+        (InactiveAtCutoff, "inactive at the cutoff"),
+        (Merged, "merged into another customer (their purchases count for it)"),
+        (Erased, "erased"),
+        (StillOpen, "still open (scored, not learned from)"),
     ];
 
-    /// <summary>"Left out: 1,480 became customers after the cutoff (...); 3 were merged (...)."; empty when nothing was.</summary>
+    /// <summary>"Left out: 1,480 began after the cutoff (...); 3 merged into another customer (...)."; empty when nothing was.</summary>
     public static string Describe(IReadOnlyDictionary<string, int>? leftOut)
     {
         var parts = Meanings.Where(m => leftOut?.GetValueOrDefault(m.Key) > 0)
