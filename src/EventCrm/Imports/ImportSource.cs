@@ -53,6 +53,9 @@ public sealed class ImportFields(IReadOnlyDictionary<string, string[]> aliases, 
 
     public IReadOnlyCollection<string> Names => [.. aliases.Keys];
 
+    /// <summary>The header names recognised for a field, as <see cref="Key"/> compares them (what docs/api.md lists).</summary>
+    public IReadOnlyList<string> HeadersOf(string field) => aliases.GetValueOrDefault(field) ?? [];
+
     /// <summary>At least one of these columns must be there.</summary>
     public IReadOnlyList<string> RequiredAnyOf => requiredAnyOf;
 

@@ -21,7 +21,7 @@ public sealed class ChurnModel(CustomerHistories histories) : IModelDefinition
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-HorizonDays);
-        var customers = (await histories.AsOf(request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
         return Fit(customers.Rows, nameof(CustomerFeatures.Churned), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 

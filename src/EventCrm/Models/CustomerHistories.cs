@@ -31,10 +31,6 @@ public sealed class CustomerHistories(IDocumentStore store, CustomerRules rules)
         return pasts.Customers();
     }
 
-    /// <summary>The customer rows of a run that started at <paramref name="runStart"/>, as of <paramref name="cutoff"/>.</summary>
-    public async Task<CustomerRows> AsOf(DateTimeOffset runStart, DateTimeOffset cutoff, CancellationToken cancellation) =>
-        CustomerRows.Of((await Load(null, runStart, cancellation)).Values, cutoff);
-
     private string TicketOpenedType =>
         ((DocumentStore)store).Events.EventMappingFor(typeof(TicketOpened)).EventTypeName;
 }

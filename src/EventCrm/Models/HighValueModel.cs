@@ -21,7 +21,7 @@ public sealed class HighValueModel(CustomerHistories histories, IConfiguration c
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-ChurnModel.HorizonDays);
-        var customers = (await histories.AsOf(request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
         var rows = customers.Rows;
         // The threshold is the spend that the top fraction reaches; a tie at the threshold counts as high.
         var threshold = rows.Select(r => r.SpendNext180).OrderByDescending(s => s)

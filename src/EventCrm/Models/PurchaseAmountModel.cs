@@ -18,7 +18,7 @@ public sealed class PurchaseAmountModel(CustomerHistories histories) : IModelDef
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-90);
-        var customers = (await histories.AsOf(request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
         return Fit(customers.Rows, nameof(CustomerFeatures.SpendNext90), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 

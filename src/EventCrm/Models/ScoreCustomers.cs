@@ -76,8 +76,11 @@ public sealed class ScoreCustomers(IDocumentStore store, CustomerPredictor predi
         // Customers no longer active keep no stale score.
         session.DeleteWhere<CustomerScore>(s => s.ScoredAt < started);
         session.LastModifiedBy = "scheduler";
+        // Locked as a training run locks them: each card is projected inline, and a run finishing alongside would
+        // otherwise lose its version, or this its scores.
         foreach (var (model, version) in versions)
-            session.Events.Append(ModelStreams.Of(model), new ModelScoredCustomers(version, scores.Count, clock.GetUtcNow()));
+            (await session.Events.FetchForExclusiveWriting<ModelCard>(ModelStreams.Of(model), cancellation))
+                .AppendOne(new ModelScoredCustomers(version, scores.Count, clock.GetUtcNow()));
         await session.SaveChangesAsync(cancellation);
         logger.LogInformation("Scored {Customers} customers with {Versions}", scores.Count, string.Join(", ", versions.Select(v => $"{v.Key} v{v.Value}")));
     }

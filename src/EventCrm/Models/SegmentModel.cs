@@ -34,7 +34,7 @@ public sealed class SegmentModel(CustomerHistories histories, IConfiguration con
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var customers = (await histories.AsOf(request.StartedAt, request.StartedAt, cancellation)).Require("active customers");
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, request.StartedAt, cancellation)).Require("active customers");
         var rows = customers.Rows.Select(Segmentable).ToList();
         var inputs = request.Features is { Count: > 0 } asked ? [.. Inputs.Where(asked.Contains)] : Inputs;
         var ml = Learning.Context();

@@ -63,7 +63,7 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
 
                 await using var session = Session(requestedBy, jobId, runId);
                 // The advisory lock makes this the only writer of versions; requests may still append alongside.
-                var stream = await session.Events.FetchForWriting<ModelCard>(streamId, cancellation);
+                var stream = await session.Events.FetchForExclusiveWriting<ModelCard>(streamId, cancellation);
                 var now = clock.GetUtcNow();
                 stream.AppendOne(new ModelTrained(runId, version, definition.Kind, fitted.Algorithm, fitted.DataCutoff, fitted.Rows, fitted.TrainRows,
                     fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now, fitted.LeftOut));
@@ -106,10 +106,15 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
         return await session.LoadAsync<ModelCard>(streamId, cancellation);
     }
 
+    /// <summary>
+    /// Appends to the model's stream holding its lock: the card is projected inline from what the session read, so
+    /// two writers (this run, the scoring job) that both read it before either committed would lose a change.
+    /// </summary>
     private async Task Append(Guid streamId, string? user, string? jobId, Guid runId, object e, CancellationToken cancellation)
     {
         await using var session = Session(user, jobId, runId);
-        session.Events.Append(streamId, e);
+        var stream = await session.Events.FetchForExclusiveWriting<ModelCard>(streamId, cancellation);
+        stream.AppendOne(e);
         await session.SaveChangesAsync(cancellation);
     }
 

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using EventCrm.Imports;
 using EventCrm.Models;
 using Marten.Events;
 using EventCrm.Tests.Analytics;
@@ -30,6 +32,20 @@ public class when_a_customer_file_says_when_each_became_a_customer(AppFixture ap
         var id = (await app.Rows(report.GetProperty("id").GetGuid())).Single().Value.GetProperty("customerId").GetGuid();
         var profile = await app.Get($"/api/customers/{id}");
         profile.GetProperty("registeredAt").GetDateTimeOffset().ShouldBe(new DateTimeOffset(2020, 7, 15, 0, 0, 0, TimeSpan.Zero));
+    }
+
+    [Fact]
+    public void the_api_docs_list_every_header_recognised_for_the_registration_date_and_no_other()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "EventCrm.sln"))) root = root.Parent!;
+        var docs = File.ReadAllText(Path.Combine(root.FullName, "docs", "api.md"));
+        var bullet = Regex.Match(docs, @"- \*\*Registration date\*\*.*?Recognised headers: (.*?) \(any case", RegexOptions.Singleline);
+        bullet.Success.ShouldBeTrue("docs/api.md has no 'Registration date' bullet listing the recognised headers.");
+
+        var listed = Regex.Matches(bullet.Groups[1].Value, "`([^`]+)`").Select(m => ImportFields.Key(m.Groups[1].Value));
+
+        listed.ShouldBe(ImportFields.Customers.HeadersOf("registeredAt"), ignoreOrder: true);
     }
 
     [Fact]
