@@ -30,7 +30,7 @@ public sealed class ImportedHistoryFixture : IAsyncLifetime
 
     public IAlbaHost Host { get; private set; } = null!;
 
-    /// <summary>The application's clock: real time, held still while the deals are worked.</summary>
+    /// <summary>The application's clock: real time, except while the deals are worked.</summary>
     public PausableClock Clock { get; } = new();
     public ImportedHistory History { get; private set; } = null!;
 
@@ -181,8 +181,9 @@ public sealed class ImportedHistoryFixture : IAsyncLifetime
     /// <summary>
     /// Deals with customers who have bought for a while: lost, or taken to a proposal and won. Customers who
     /// have spent more win more often (nine in ten of the top half, one in ten of the rest), so what the win model
-    /// can learn is the imported history. The clock stands still meanwhile: every deal spends no time in any stage,
-    /// where a few milliseconds' difference (however the machine is loaded) would be noise the model fits.
+    /// can learn is the imported history. Every deal is opened two days ago and closed a day later (the clock held
+    /// at each), so that time in a stage says nothing about the outcome: milliseconds apart, however the machine is
+    /// loaded, it would be noise the model fits; at one instant, a won deal's purchase would share its opening's.
     /// Waits until the won deals' purchases are recorded.
     /// </summary>
     private async Task WorkDeals()
@@ -196,29 +197,37 @@ public sealed class ImportedHistoryFixture : IAsyncLifetime
             Deals[person.Email] = random.NextDouble() < (spent[person.Email] >= median ? 0.9 : 0.1);
         var amounts = chosen.ToDictionary(p => p.Email, _ => 500 + random.Next(0, 4_500));
 
-        var ids = await CustomerIds();
-        using var still = Clock.Pause();
-        await ((IHost)Host).TrackActivity().Timeout(TimeSpan.FromMinutes(2))
-            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ =>
+        var customers = await CustomerIds();
+        var deals = new System.Collections.Concurrent.ConcurrentDictionary<string, Guid>();
+        var lanes = new ParallelOptions { MaxDegreeOfParallelism = 4 };
+        var now = DateTimeOffset.UtcNow;
+        using (Clock.PauseAt(now.AddDays(-2)))
+            await Parallel.ForEachAsync(chosen, lanes, async (person, _) =>
             {
-                await Parallel.ForEachAsync(chosen, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (person, _) =>
+                var opened = await Send("/api/opportunities", new
                 {
-                    var opened = await Send("/api/opportunities", new
+                    customerId = customers[person.Email], title = "Renewal", amount = amounts[person.Email], currency = "EUR",
+                    expectedCloseDate = DateOnly.FromDateTime(now.UtcDateTime.AddDays(30)).ToString("yyyy-MM-dd"),
+                }, 201);
+                deals[person.Email] = opened.GetProperty("id").GetGuid();
+            });
+        using (Clock.PauseAt(now.AddDays(-1)))
+            await ((IHost)Host).TrackActivity().Timeout(TimeSpan.FromMinutes(2))
+                .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ =>
+                {
+                    await Parallel.ForEachAsync(chosen, lanes, async (person, _) =>
                     {
-                        customerId = ids[person.Email], title = "Renewal", amount = amounts[person.Email], currency = "EUR",
-                        expectedCloseDate = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(30)).ToString("yyyy-MM-dd"),
-                    }, 201);
-                    var id = opened.GetProperty("id").GetGuid();
-                    if (!Deals[person.Email])
-                    {
-                        await Send($"/api/opportunities/{id}/lose", new { version = 1, reason = "Chose a competitor" }, 200);
-                        return;
-                    }
-                    await Send($"/api/opportunities/{id}/stage", new { version = 1, stage = "qualification" }, 200);
-                    await Send($"/api/opportunities/{id}/stage", new { version = 2, stage = "proposal" }, 200);
-                    await Send($"/api/opportunities/{id}/win", new { version = 3 }, 200);
-                });
-            }));
+                        var id = deals[person.Email];
+                        if (!Deals[person.Email])
+                        {
+                            await Send($"/api/opportunities/{id}/lose", new { version = 1, reason = "Chose a competitor" }, 200);
+                            return;
+                        }
+                        await Send($"/api/opportunities/{id}/stage", new { version = 1, stage = "qualification" }, 200);
+                        await Send($"/api/opportunities/{id}/stage", new { version = 2, stage = "proposal" }, 200);
+                        await Send($"/api/opportunities/{id}/win", new { version = 3 }, 200);
+                    });
+                }));
     }
 
     private async Task<Dictionary<string, Guid>> CustomerIds()
@@ -241,16 +250,16 @@ public sealed class ImportedHistoryFixture : IAsyncLifetime
     }
 }
 
-/// <summary>Real time, or one instant while paused: what happens meanwhile happens at the same time.</summary>
+/// <summary>Real time, or one instant while held: what happens meanwhile happens at that time.</summary>
 public sealed class PausableClock : TimeProvider
 {
     private DateTimeOffset? _paused;
 
     public override DateTimeOffset GetUtcNow() => _paused ?? System.GetUtcNow();
 
-    public IDisposable Pause()
+    public IDisposable PauseAt(DateTimeOffset at)
     {
-        _paused = System.GetUtcNow();
+        _paused = at;
         return new Resume(this);
     }
 
