@@ -37,6 +37,10 @@ public sealed class FactColumns<T>
     public FactColumn Typed(string name, string type, Expression<Func<T, object?>> member) =>
         new(name, type, $"(data ->> '{StoreNames.Json(member)}')::{type}");
 
+    /// <summary>The earliest of several times that are set (PostgreSQL's <c>least</c> passes over nulls).</summary>
+    public FactColumn Earliest(string name, params Expression<Func<T, object?>>[] members) =>
+        new(name, "timestamptz", $"least({string.Join(", ", members.Select(m => $"(data ->> '{StoreNames.Json(m)}')::timestamptz"))})");
+
     /// <summary>Marten stores enums by their C# names; the fact tables spell them as the API does (camelCase).</summary>
     public FactColumn Enum(string name, Expression<Func<T, object?>> member)
     {
@@ -94,6 +98,8 @@ public static class AnalyticsSchema
             c.Typed("average_purchase", "numeric", x => x.AveragePurchase),
             c.Typed("first_purchase_at", "timestamptz", x => x.FirstPurchaseAt),
             c.Typed("last_purchase_at", "timestamptz", x => x.LastPurchaseAt),
+            // When it became a customer: its earliest business fact (docs/analytics.md, "Which time").
+            c.Earliest("customer_since", x => x.RegisteredAt, x => x.FirstPurchaseAt),
         ], keep: $"data ->> '{StoreNames.Json<CustomerProfile>(x => x.Status)}' <> '{CustomerStatus.Merged}'"),
         Facts<PurchaseFact>("purchase_facts", new("purchase_id", "uuid", "id"), c =>
         [

@@ -30,7 +30,8 @@ public class CustomerFilter
 
 /// <summary>
 /// The numeric fields analysts describe, bin and correlate, as SQL over <c>analytics.customer_facts</c>, and
-/// the columns they group and filter by. Ages and day counts are as of the application's today.
+/// the columns they group and filter by. Ages and day counts are as of the application's today; tenure counts from
+/// when the customer began (<c>customer_since</c>: registration or first purchase, whichever came first).
 /// Queries select the fields in a subquery fenced with <c>offset 0</c>: otherwise PostgreSQL inlines it and
 /// works each field out again for every aggregate that uses it (four times slower for a 7x7 correlation).
 /// </summary>
@@ -47,7 +48,7 @@ public static class CustomerFacts
         ["purchaseCount"] = "purchase_count::float8",
         ["averagePurchase"] = "average_purchase::float8",
         ["daysSinceLastPurchase"] = "floor(extract(epoch from @now - last_purchase_at) / 86400)::float8",
-        ["tenureDays"] = "floor(extract(epoch from @now - registered_at) / 86400)::float8",
+        ["tenureDays"] = "floor(extract(epoch from @now - customer_since) / 86400)::float8",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Groups = new Dictionary<string, string>

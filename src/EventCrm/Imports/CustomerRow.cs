@@ -38,7 +38,8 @@ public static class CustomerRow
             Cleaning.Text(row["region"]),
             Cleaning.Text(row["industry"]),
             Cleaning.Text(row["acquisitionSource"]),
-            Cleaning.List(row["tags"]));
+            Cleaning.List(row["tags"]),
+            clean.Instant("registeredAt", row["registeredAt"]));
 
         var registration = CustomerRegistration.Of(command, rules, clock.GetUtcNow());
         errors.AddRange(Problems(registration.Problem).Where(e => !errors.Any(known => known.Field == e.Field)));

@@ -34,6 +34,10 @@ public sealed class ImportFields(IReadOnlyDictionary<string, string[]> aliases, 
         ["industry"] = ["industry", "sector"],
         ["acquisitionSource"] = ["acquisitionsource", "source", "leadsource", "channel"],
         ["tags"] = ["tags", "tag", "labels"],
+        // When they became a customer, in the system the file comes from: history, not the day of the import.
+        ["registeredAt"] = ["registeredat", "registered", "registrationdate", "registeredon", "customersince", "clientsince",
+            "membersince", "since", "signupdate", "signedup", "signedupat", "signupat", "signup", "created", "createdat",
+            "createdon", "createddate", "datecreated", "creationdate", "joined", "joinedat", "joindate", "datejoined", "startdate"],
     }, ["email"]);
 
     public static readonly ImportFields Purchases = new(new Dictionary<string, string[]>
@@ -48,6 +52,9 @@ public sealed class ImportFields(IReadOnlyDictionary<string, string[]> aliases, 
     }, ["email", "customerId"]);
 
     public IReadOnlyCollection<string> Names => [.. aliases.Keys];
+
+    /// <summary>The header names recognised for a field, as <see cref="Key"/> compares them (what docs/api.md lists).</summary>
+    public IReadOnlyList<string> HeadersOf(string field) => aliases.GetValueOrDefault(field) ?? [];
 
     /// <summary>At least one of these columns must be there.</summary>
     public IReadOnlyList<string> RequiredAnyOf => requiredAnyOf;

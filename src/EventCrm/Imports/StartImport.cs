@@ -146,6 +146,7 @@ public static class StartCustomerImportEndpoint
     [WolverinePost("/api/imports/customers", OperationId = "ImportCustomers", Summary = "Import customers from a CSV or JSON file",
         Description = "multipart/form-data with the file in 'file' (CSV: , ; or tab, UTF-8 with or without BOM; or JSON), or a JSON array as the body. " +
                       "Rows are cleaned, checked like the API's register command and matched to existing customers by e-mail, then phone; onDuplicate=skip|update|flag. " +
+                      "A registration date column (customer_since, signup_date, created, ...) says when each became a customer; without one, the import's time. " +
                       "Small files answer 201 with the report; large ones 202, with the report at the Location.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Imports")]

@@ -20,11 +20,9 @@ public sealed class ChurnModel(CustomerHistories histories) : IModelDefinition
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var cutoff = request.Now.AddDays(-HorizonDays);
-        var rows = (await histories.Load(null, cancellation)).Values
-            .Select(h => CustomerFeatures.Of(h, cutoff)).OfType<CustomerFeatures>()
-            .Where(r => r.ActiveAtCutoff).ToList();
-        return Fit(rows, nameof(CustomerFeatures.Churned), FeatureChoice.Of(request.Features), cutoff);
+        var cutoff = request.StartedAt.AddDays(-HorizonDays);
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        return Fit(customers.Rows, nameof(CustomerFeatures.Churned), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 
     /// <summary>A calibrated logistic regression on customer rows, with weights in the features' own units.</summary>

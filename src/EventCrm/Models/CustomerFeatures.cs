@@ -30,13 +30,19 @@ public sealed class CustomerFeatures : CustomerColumns
 
     public static readonly string[] Categorical = [nameof(Country), nameof(Source)];
 
-    /// <summary>The customer as of <paramref name="cutoff"/> (null when not yet registered), with labels from the following days.</summary>
+    /// <summary>
+    /// The customer as of <paramref name="cutoff"/> (null when not yet a customer: see <see cref="CustomerPast.Since"/>),
+    /// with labels from the following days. What the registration states holds from the day it became a customer,
+    /// even when that is its first purchase, years before a file brought it in; later changes count from when
+    /// they were made.
+    /// </summary>
     public static CustomerFeatures? Of(CustomerPast history, DateTimeOffset cutoff)
     {
-        if (history.RegisteredAt > cutoff) return null;
+        if (history.Since > cutoff) return null;
         var before = history.Purchases.Where(p => p.At <= cutoff).ToList();
         var recent = before.Where(p => p.At > cutoff.AddDays(-ShortWindowDays)).ToList();
-        var demographics = history.Demographics.Where(d => d.At <= cutoff).MaxBy(d => d.At);
+        var known = history.Demographics.Where(d => d.At <= cutoff).ToList();
+        var demographics = known.Count > 0 ? known.MaxBy(d => d.At) : history.Demographics.FirstOrDefault();
         var age = demographics.BirthDate is { } birth
             ? cutoff.Year - birth.Year - (cutoff.DayOfYear < birth.DayOfYear ? 1 : 0)
             : demographics.Age is { } stated ? stated + (cutoff.Year - demographics.At.Year) : (float?)null;
@@ -49,7 +55,7 @@ public sealed class CustomerFeatures : CustomerColumns
             CustomerId = history.Id,
             Age = age ?? float.NaN,
             Income = demographics.Income is { } income ? (float)income : float.NaN,
-            TenureDays = (float)(cutoff - history.RegisteredAt).TotalDays,
+            TenureDays = (float)(cutoff - history.Since).TotalDays,
             RecencyDays = before.Count == 0 ? float.NaN : (float)(cutoff - before.Max(p => p.At)).TotalDays,
             Frequency = before.Count,
             Monetary = (float)monetary,

@@ -20,15 +20,13 @@ public sealed class HighValueModel(CustomerHistories histories, IConfiguration c
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var cutoff = request.Now.AddDays(-ChurnModel.HorizonDays);
-        var rows = (await histories.Load(null, cancellation)).Values
-            .Select(h => CustomerFeatures.Of(h, cutoff)).OfType<CustomerFeatures>()
-            .Where(r => r.ActiveAtCutoff).ToList();
+        var cutoff = request.StartedAt.AddDays(-ChurnModel.HorizonDays);
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var rows = customers.Rows;
         // The threshold is the spend that the top fraction reaches; a tie at the threshold counts as high.
         var threshold = rows.Select(r => r.SpendNext180).OrderByDescending(s => s)
             .ElementAtOrDefault(Math.Max(0, (int)Math.Ceiling(rows.Count * TopFraction) - 1));
         foreach (var row in rows) row.HighValue = row.SpendNext180 > 0 && row.SpendNext180 >= threshold;
-        InsufficientData.Check(rows.Count, "customers active at the cutoff");
         InsufficientData.CheckClasses(rows.Select(r => r.HighValue), "customers");
 
         var features = FeatureChoice.Of(request.Features);
@@ -58,6 +56,6 @@ public sealed class HighValueModel(CustomerHistories histories, IConfiguration c
         return new Fitted(model, data.Schema, "FastTree boosted trees", cutoff, rows.Count, trainRows, testRows,
             [.. features.Numeric, .. features.Categorical], metrics,
             new Dictionary<string, double>(baseline) { ["threshold"] = Math.Round(threshold, 2), ["topFraction"] = TopFraction },
-            new ModelExplanation(Importance: importance));
+            new ModelExplanation(Importance: importance), customers.LeftOut);
     }
 }

@@ -5,14 +5,22 @@ using Microsoft.ML.Transforms;
 
 namespace EventCrm.Models;
 
-/// <summary>The data cannot support a model (too few rows, one class only): the run fails and is not retried.</summary>
-public sealed class InsufficientData(string message) : Exception(message)
+/// <summary>
+/// The data cannot support a model (too few rows, one class only): the run fails and is not retried. It says
+/// who was left out and why, when the run knows.
+/// </summary>
+public sealed class InsufficientData(string message, IReadOnlyDictionary<string, int>? leftOut = null) : Exception(message)
 {
     public const int MinimumRows = 50;
 
-    public static void Check(int rows, string what)
+    public IReadOnlyDictionary<string, int>? LeftOut => leftOut;
+
+    public static void Check(int rows, string what, IReadOnlyDictionary<string, int>? leftOut = null)
     {
-        if (rows < MinimumRows) throw new InsufficientData($"Only {rows} {what}; at least {MinimumRows} are needed to train and test a model.");
+        if (rows < MinimumRows)
+            throw new InsufficientData(
+                $"Only {rows} {what}; at least {MinimumRows} are needed to train and test a model. {LeftOutReasons.Describe(leftOut)}".TrimEnd(),
+                leftOut);
     }
 
     public static void CheckClasses(IEnumerable<bool> labels, string what)
@@ -23,7 +31,7 @@ public sealed class InsufficientData(string message) : Exception(message)
     }
 }
 
-/// <summary>What a fit produced, before it becomes a version: the model, what it used and how it did.</summary>
+/// <summary>What a fit produced, before it becomes a version: the model, what it used and how it did, and who it left out.</summary>
 public sealed record Fitted(
     ITransformer Model,
     DataViewSchema InputSchema,
@@ -35,7 +43,8 @@ public sealed record Fitted(
     IReadOnlyList<string> Features,
     IReadOnlyDictionary<string, double> Metrics,
     IReadOnlyDictionary<string, double> Baseline,
-    ModelExplanation Explanation);
+    ModelExplanation Explanation,
+    IReadOnlyDictionary<string, int>? LeftOut = null);
 
 /// <summary>
 /// The pieces every model's pipeline is made of: missing numbers replaced by the training mean, numbers

@@ -21,10 +21,12 @@ public sealed record ModelVersion(
     double Seconds,
     string ArtifactSha256,
     string? Decision,
-    bool Activated);
+    bool Activated,
+    IReadOnlyDictionary<string, int>? LeftOut = null);
 
+/// <summary>A training run; <paramref name="LeftOut"/> counts, by reason, the records it did not learn from.</summary>
 public sealed record ModelRun(Guid RunId, string? JobId, string? RequestedBy, DateTimeOffset StartedAt, RunStatus Status,
-    int? Version = null, string? Outcome = null, DateTimeOffset? FinishedAt = null);
+    int? Version = null, string? Outcome = null, DateTimeOffset? FinishedAt = null, IReadOnlyDictionary<string, int>? LeftOut = null);
 
 /// <summary>A model's card: every version with its data, metrics and explanation, the active one, and the runs.</summary>
 public sealed class ModelCard
@@ -72,7 +74,7 @@ public partial class ModelCardProjection : SingleStreamProjection<ModelCard, Gui
         card.Kind = trained.Kind;
         card.Versions.Add(new ModelVersion(trained.Version, trained.RunId, trained.Algorithm, trained.At, trained.DataCutoff,
             trained.Rows, trained.TrainRows, trained.TestRows, trained.Features, trained.Metrics, trained.Baseline,
-            trained.Explanation, trained.Seconds, trained.ArtifactSha256, null, false));
+            trained.Explanation, trained.Seconds, trained.ArtifactSha256, null, false, trained.LeftOut));
     }
 
     public void Apply(ModelActivated activated, ModelCard card)
@@ -87,7 +89,8 @@ public partial class ModelCardProjection : SingleStreamProjection<ModelCard, Gui
     public void Apply(ModelTrainingFailed failed, ModelCard card)
     {
         var index = card.Runs.FindIndex(r => r.RunId == failed.RunId);
-        if (index >= 0) card.Runs[index] = card.Runs[index] with { Status = RunStatus.Failed, Outcome = failed.Reason, FinishedAt = failed.At };
+        if (index >= 0)
+            card.Runs[index] = card.Runs[index] with { Status = RunStatus.Failed, Outcome = failed.Reason, FinishedAt = failed.At, LeftOut = failed.LeftOut };
     }
 
     public void Apply(ModelScoredCustomers scored, ModelCard card)
@@ -104,6 +107,7 @@ public partial class ModelCardProjection : SingleStreamProjection<ModelCard, Gui
         var trained = card.Versions[index];
         card.Versions[index] = trained with { Decision = reason, Activated = status == RunStatus.Activated };
         var run = card.Runs.FindIndex(r => r.RunId == trained.RunId);
-        if (run >= 0) card.Runs[run] = card.Runs[run] with { Status = status, Version = version, Outcome = reason, FinishedAt = at };
+        if (run >= 0)
+            card.Runs[run] = card.Runs[run] with { Status = status, Version = version, Outcome = reason, FinishedAt = at, LeftOut = trained.LeftOut };
     }
 }

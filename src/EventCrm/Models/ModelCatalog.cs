@@ -1,7 +1,10 @@
 namespace EventCrm.Models;
 
-/// <summary>A training run's inputs: the time it runs at (cutoffs are taken from it) and, optionally, fewer features.</summary>
-public sealed record TrainingRequest(DateTimeOffset Now, IReadOnlyList<string>? Features);
+/// <summary>
+/// A training run's inputs: when it started, and optionally fewer features. Cutoffs are taken back from the start,
+/// and nothing recorded after it is read (docs/models.md, "Point in time").
+/// </summary>
+public sealed record TrainingRequest(DateTimeOffset StartedAt, IReadOnlyList<string>? Features);
 
 /// <summary>One model: what it predicts, from which data, and how a new version is judged.</summary>
 public interface IModelDefinition

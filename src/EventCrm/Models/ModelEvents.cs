@@ -22,8 +22,9 @@ public record ModelTrainingRequested(string Model, Guid RunId, string? JobId, IR
 public record ModelTrainingStarted(string Model, Guid RunId, string? JobId, IReadOnlyList<string>? Features, DateTimeOffset At);
 
 /// <summary>
-/// A new version: the data it saw (cutoff, rows, split), what it uses, how it scored on held-out rows and
-/// what a naive baseline scores on the same rows, what it learned, and the SHA-256 of its stored artifact.
+/// A new version: the data it saw (cutoff, rows, split, and how many records it left out and why), what it uses,
+/// how it scored on held-out rows and what a naive baseline scores on the same rows, what it learned, and the
+/// SHA-256 of its stored artifact.
 /// </summary>
 public record ModelTrained(
     Guid RunId,
@@ -40,13 +41,15 @@ public record ModelTrained(
     ModelExplanation Explanation,
     double Seconds,
     string ArtifactSha256,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    IReadOnlyDictionary<string, int>? LeftOut = null);
 
 public record ModelActivated(int Version, string Reason, DateTimeOffset At);
 
 public record ModelRejected(int Version, string Reason, DateTimeOffset At);
 
-public record ModelTrainingFailed(Guid RunId, string Reason, DateTimeOffset At);
+/// <summary>A run produced no version, and why; <paramref name="LeftOut"/> when too few records were left to learn from.</summary>
+public record ModelTrainingFailed(Guid RunId, string Reason, DateTimeOffset At, IReadOnlyDictionary<string, int>? LeftOut = null);
 
 /// <summary>The active version scored the customers: their scores name this version.</summary>
 public record ModelScoredCustomers(int Version, int Customers, DateTimeOffset At);

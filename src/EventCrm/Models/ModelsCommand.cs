@@ -21,8 +21,10 @@ public class ModelsInput : NetCoreInput
 /// <summary>What <c>models train --report</c> writes: for scripts and the benchmarks.</summary>
 public sealed record TrainingReport(IReadOnlyList<TrainingReport.Run> Runs, long PeakMemoryBytes)
 {
+    /// <summary>One model's run; <paramref name="LeftOut"/> counts, by reason, the records it did not learn from.</summary>
     public sealed record Run(string Model, int? Version, int Rows, double Seconds, bool Activated, string Outcome,
-        IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double> Baseline);
+        IReadOnlyDictionary<string, double> Metrics, IReadOnlyDictionary<string, double> Baseline,
+        IReadOnlyDictionary<string, int>? LeftOut = null);
 }
 
 /// <summary>
@@ -57,7 +59,7 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
             AnsiConsole.MarkupLineInterpolated($"[red]No model '{unknown}'. Models: {string.Join(", ", ModelCatalog.Names)}.[/]");
             return false;
         }
-        var table = new Table().AddColumns("model", "version", "rows", "seconds", "metrics (baseline)", "verdict");
+        var table = new Table().AddColumns("model", "version", "rows", "seconds", "metrics (baseline)", "verdict", "left out");
         var ok = true;
         var report = new List<TrainingReport.Run>();
         foreach (var model in models)
@@ -67,16 +69,18 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
             var run = card.Runs.Single(r => r.RunId == runId);
             if (run.Status == RunStatus.Failed)
             {
-                table.AddRow(model, "-", "-", "-", "-", Markup.Escape($"failed: {run.Outcome}"));
-                report.Add(new(model, null, 0, 0, false, $"failed: {run.Outcome}", new Dictionary<string, double>(), new Dictionary<string, double>()));
+                table.AddRow(model, "-", "-", "-", "-", Markup.Escape($"failed: {run.Outcome}"), Markup.Escape(LeftOut(run.LeftOut)));
+                report.Add(new(model, null, 0, 0, false, $"failed: {run.Outcome}", new Dictionary<string, double>(), new Dictionary<string, double>(),
+                    run.LeftOut));
                 ok = false;
                 continue;
             }
             var version = card.Versions.Single(v => v.RunId == runId);
             var metrics = string.Join(", ", version.Metrics.Select(m => version.Baseline.TryGetValue(m.Key, out var b) ? $"{m.Key} {m.Value:0.###} ({b:0.###})" : $"{m.Key} {m.Value:0.###}"));
             table.AddRow(model, version.Version.ToString(), version.Rows.ToString("N0"), version.Seconds.ToString("F1"), Markup.Escape(metrics),
-                Markup.Escape((version.Activated ? "activated: " : "rejected: ") + version.Decision));
-            report.Add(new(model, version.Version, version.Rows, version.Seconds, version.Activated, version.Decision ?? "", version.Metrics, version.Baseline));
+                Markup.Escape((version.Activated ? "activated: " : "rejected: ") + version.Decision), Markup.Escape(LeftOut(version.LeftOut)));
+            report.Add(new(model, version.Version, version.Rows, version.Seconds, version.Activated, version.Decision ?? "", version.Metrics, version.Baseline,
+                version.LeftOut));
             ok &= version.Activated;
         }
         AnsiConsole.Write(table);
@@ -87,4 +91,7 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
                 new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
         return ok;
     }
+
+    private static string LeftOut(IReadOnlyDictionary<string, int>? leftOut) =>
+        leftOut is null || leftOut.Values.All(n => n == 0) ? "none" : string.Join(", ", leftOut.Where(l => l.Value > 0).Select(l => $"{l.Key} {l.Value:N0}"));
 }

@@ -37,7 +37,9 @@ public sealed class OpportunityFeatures
 
 /// <summary>
 /// Opportunities with the time they spent in each stage (from the pipeline's stored stage periods), the
-/// activities logged on them before they closed, and their customer as of the day they were opened.
+/// activities logged on them before they closed, and their customer as of the day they were opened. As of
+/// <c>now</c> (a run's start): an opportunity closed later is still open to it, and its customers' pasts are
+/// what was recorded by then.
 /// </summary>
 public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNames names, CustomerHistories histories)
 {
@@ -51,7 +53,8 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
             with e as (
                 select id, data, coalesce((data ->> '{Entry(x => x.ClosedAt)}')::timestamptz, $3) as until
                 from {names.Table<SalesPipelineEntry>()}
-                where (data ->> '{Entry(x => x.IsOpen)}')::boolean = $1 and ($2::uuid is null or id = $2)),
+                where (data ->> '{Entry(x => x.IsOpen)}')::boolean = $1 and ($2::uuid is null or id = $2)
+                  and ($1 or (data ->> '{Entry(x => x.ClosedAt)}')::timestamptz <= $3)),
             a as (
                 select (data ->> '{Activity(x => x.RegardingId)}')::uuid as opportunity,
                        (data ->> '{Activity(x => x.OccurredAt)}')::timestamptz as at, data ->> '{Activity(x => x.Kind)}' as kind
@@ -81,14 +84,14 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
                     reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11)));
 
         var customers = only is null || raw.Count == 0
-            ? await histories.Load(null, cancellation)
-            : await histories.Load(raw[0].Customer, cancellation);
+            ? await histories.Load(null, now, cancellation)
+            : await histories.Load(raw[0].Customer, now, cancellation);
         return [.. raw.Select(o =>
         {
             var until = o.Closed ?? now;
             float Days(OpportunityStage stage) => (float)o.Periods.Where(p => p.Stage == stage)
                 .Sum(p => ((p.To ?? until) - p.From).TotalDays);
-            var customer = customers.TryGetValue(o.Customer, out var history) ? CustomerFeatures.Of(history, o.Opened) : null;
+            var customer = customers.TryGetValue(o.Customer, out var history) && !history.Gone ? CustomerFeatures.Of(history, o.Opened) : null;
             return new OpportunityFeatures
             {
                 OpportunityId = o.Id,
@@ -111,6 +114,14 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
                 Won = o.Outcome == nameof(OpportunityStage.Won),
             };
         })];
+    }
+
+    /// <summary>How many opportunities are open: a run does not learn from them, and says so.</summary>
+    public async Task<int> StillOpen(CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand(
+            $"select count(*) from {names.Table<SalesPipelineEntry>()} where (data ->> '{Entry(x => x.IsOpen)}')::boolean");
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellation));
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web)

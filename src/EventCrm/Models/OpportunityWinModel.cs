@@ -19,8 +19,9 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var rows = await opportunities.Read(open: false, only: null, request.Now, cancellation);
-        InsufficientData.Check(rows.Count, "closed opportunities");
+        var rows = await opportunities.Read(open: false, only: null, request.StartedAt, cancellation);
+        var leftOut = new Dictionary<string, int> { [LeftOutReasons.StillOpen] = await opportunities.StillOpen(cancellation) };
+        InsufficientData.Check(rows.Count, "closed opportunities", leftOut);
         InsufficientData.CheckClasses(rows.Select(r => r.Won), "closed opportunities");
         var numeric = request.Features is { Count: > 0 } asked ? OpportunityFeatures.Numeric.Where(asked.Contains).ToArray() : OpportunityFeatures.Numeric;
         var categorical = request.Features is { Count: > 0 } subset ? OpportunityFeatures.Categorical.Where(subset.Contains).ToArray() : OpportunityFeatures.Categorical;
@@ -39,7 +40,7 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
         var baseline = Learning.BaseRate([.. train.GetColumn<bool>("Won")], [.. test.GetColumn<bool>("Won")]);
         var logistic = ((ISingleFeaturePredictionTransformer<CalibratedModelParametersBase<LinearBinaryModelParameters, PlattCalibrator>>)
             model.LastTransformer).Model.SubModel;
-        return new Fitted(model, data.Schema, "L-BFGS logistic regression", request.Now, rows.Count, trainRows, testRows,
-            [.. numeric, .. categorical], metrics, baseline, Learning.Linear(model, train, logistic.Weights, logistic.Bias, numeric.Length));
+        return new Fitted(model, data.Schema, "L-BFGS logistic regression", request.StartedAt, rows.Count, trainRows, testRows,
+            [.. numeric, .. categorical], metrics, baseline, Learning.Linear(model, train, logistic.Weights, logistic.Bias, numeric.Length), leftOut);
     }
 }

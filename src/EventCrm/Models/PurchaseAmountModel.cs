@@ -17,11 +17,9 @@ public sealed class PurchaseAmountModel(CustomerHistories histories) : IModelDef
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var cutoff = request.Now.AddDays(-90);
-        var rows = (await histories.Load(null, cancellation)).Values
-            .Select(h => CustomerFeatures.Of(h, cutoff)).OfType<CustomerFeatures>()
-            .Where(r => r.ActiveAtCutoff).ToList();
-        return Fit(rows, nameof(CustomerFeatures.SpendNext90), FeatureChoice.Of(request.Features), cutoff);
+        var cutoff = request.StartedAt.AddDays(-90);
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        return Fit(customers.Rows, nameof(CustomerFeatures.SpendNext90), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 
     /// <summary>The regression itself, on any rows: also what the tests fit on data with a known relation.</summary>

@@ -15,7 +15,7 @@ public sealed class CustomerPredictor(ModelArtifacts artifacts, CustomerHistorie
     public async Task<(List<CustomerScore> Scores, Dictionary<string, int> Versions)> Score(Guid? only, CancellationToken cancellation)
     {
         var now = clock.GetUtcNow();
-        var rows = (await histories.Load(only, cancellation)).Values
+        var rows = (await histories.Load(only, now, cancellation)).Values.Where(h => !h.Gone)
             .Select(h => CustomerFeatures.Of(h, now)).OfType<CustomerFeatures>()
             .Where(r => only is not null || r.ActiveAtCutoff).ToList();
         var scores = rows.ToDictionary(r => r.CustomerId, r => new CustomerScore { Id = r.CustomerId, ScoredAt = now });
@@ -45,7 +45,7 @@ public sealed class CustomerPredictor(ModelArtifacts artifacts, CustomerHistorie
         {
             versions[ModelCatalog.Segments] = segments.Version;
             var names = segments.Card.Active!.Explanation.Segments!.ToDictionary(s => s.Segment, s => s.Name);
-            foreach (var row in rows.Where(r => float.IsNaN(r.RecencyDays))) row.RecencyDays = row.TenureDays;
+            foreach (var row in rows) SegmentModel.Segmentable(row);
             var assigned = ml.Data.CreateEnumerable<SegmentModel.Assignment>(segments.Model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false);
             foreach (var (row, a) in rows.Zip(assigned))
             {
@@ -76,8 +76,11 @@ public sealed class ScoreCustomers(IDocumentStore store, CustomerPredictor predi
         // Customers no longer active keep no stale score.
         session.DeleteWhere<CustomerScore>(s => s.ScoredAt < started);
         session.LastModifiedBy = "scheduler";
+        // Locked as a training run locks them: each card is projected inline, and a run finishing alongside would
+        // otherwise lose its version, or this its scores.
         foreach (var (model, version) in versions)
-            session.Events.Append(ModelStreams.Of(model), new ModelScoredCustomers(version, scores.Count, clock.GetUtcNow()));
+            (await session.Events.FetchForExclusiveWriting<ModelCard>(ModelStreams.Of(model), cancellation))
+                .AppendOne(new ModelScoredCustomers(version, scores.Count, clock.GetUtcNow()));
         await session.SaveChangesAsync(cancellation);
         logger.LogInformation("Scored {Customers} customers with {Versions}", scores.Count, string.Join(", ", versions.Select(v => $"{v.Key} v{v.Value}")));
     }

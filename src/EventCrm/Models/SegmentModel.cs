@@ -26,18 +26,16 @@ public sealed class SegmentModel(CustomerHistories histories, IConfiguration con
     }
 
     /// <summary>Segments describe customers as they are: recency of a customer who never bought is their tenure.</summary>
-    public static CustomerFeatures? Row(CustomerPast history, DateTimeOffset now)
+    public static CustomerFeatures Segmentable(CustomerFeatures row)
     {
-        var row = CustomerFeatures.Of(history, now);
-        if (row is null || !row.ActiveAtCutoff) return null;
         if (float.IsNaN(row.RecencyDays)) row.RecencyDays = row.TenureDays;
         return row;
     }
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var rows = (await histories.Load(null, cancellation)).Values.Select(h => Row(h, request.Now)).OfType<CustomerFeatures>().ToList();
-        InsufficientData.Check(rows.Count, "active customers");
+        var customers = (await CustomerRows.Read(histories, request.StartedAt, request.StartedAt, cancellation)).Require("active customers");
+        var rows = customers.Rows.Select(Segmentable).ToList();
         var inputs = request.Features is { Count: > 0 } asked ? [.. Inputs.Where(asked.Contains)] : Inputs;
         var ml = Learning.Context();
         var data = ml.Data.LoadFromEnumerable(rows);
@@ -65,8 +63,8 @@ public sealed class SegmentModel(CustomerHistories histories, IConfiguration con
             ["emptySegments"] = segments.Count(s => s.Customers == 0),
         };
         var baseline = new Dictionary<string, double> { ["averageDistance"] = Math.Round(everyone.AverageDistance, 6) };
-        return new Fitted(model, data.Schema, $"k-means (k = {K})", request.Now, rows.Count, trainRows, testRows, inputs, metrics, baseline,
-            new ModelExplanation(Segments: segments));
+        return new Fitted(model, data.Schema, $"k-means (k = {K})", request.StartedAt, rows.Count, trainRows, testRows, inputs, metrics, baseline,
+            new ModelExplanation(Segments: segments), customers.LeftOut);
     }
 
     /// <summary>Each segment's size, centroid in the features' own units, and a name from how it differs from everyone.</summary>

@@ -48,11 +48,13 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
             if (card?.Runs.FirstOrDefault(r => r.RunId == runId) is { Status: RunStatus.Activated or RunStatus.Rejected })
                 return card; // this run already produced its version: a retry does nothing
 
-            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, clock.GetUtcNow()), cancellation);
+            // The run's start is its horizon: it reads nothing recorded after this instant.
+            var started = clock.GetUtcNow();
+            await Append(streamId, requestedBy, jobId, runId, new ModelTrainingStarted(model, runId, jobId, features, started), cancellation);
             var watch = Stopwatch.StartNew();
             try
             {
-                var fitted = await definition.Train(new TrainingRequest(clock.GetUtcNow(), features), cancellation);
+                var fitted = await definition.Train(new TrainingRequest(started, features), cancellation);
                 var bytes = Learning.Save(Learning.Context(), fitted.Model, fitted.InputSchema);
                 var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
                 card = (await Card(streamId, cancellation))!;
@@ -61,10 +63,10 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
 
                 await using var session = Session(requestedBy, jobId, runId);
                 // The advisory lock makes this the only writer of versions; requests may still append alongside.
-                var stream = await session.Events.FetchForWriting<ModelCard>(streamId, cancellation);
+                var stream = await session.Events.FetchForExclusiveWriting<ModelCard>(streamId, cancellation);
                 var now = clock.GetUtcNow();
                 stream.AppendOne(new ModelTrained(runId, version, definition.Kind, fitted.Algorithm, fitted.DataCutoff, fitted.Rows, fitted.TrainRows,
-                    fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now));
+                    fitted.TestRows, fitted.Features, fitted.Metrics, fitted.Baseline, fitted.Explanation, Math.Round(watch.Elapsed.TotalSeconds, 3), sha, now, fitted.LeftOut));
                 stream.AppendOne(rejection is null
                     ? new ModelActivated(version, card.Active is null ? "Beats its baseline; the first active version." : $"Beats its baseline and is not worse than version {card.Active.Version}.", now)
                     : new ModelRejected(version, rejection, now));
@@ -79,7 +81,8 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
             catch (InsufficientData insufficient)
             {
                 // Retrying cannot help until the data changes: record why and end the job.
-                await Append(streamId, requestedBy, jobId, runId, new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow()), CancellationToken.None);
+                await Append(streamId, requestedBy, jobId, runId,
+                    new ModelTrainingFailed(runId, insufficient.Message, clock.GetUtcNow(), insufficient.LeftOut), CancellationToken.None);
                 logger.LogWarning("Model {Model} was not trained: {Reason}", model, insufficient.Message);
             }
             catch (Exception failure) when (failure is not OperationCanceledException and not ConcurrencyException)
@@ -103,10 +106,15 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
         return await session.LoadAsync<ModelCard>(streamId, cancellation);
     }
 
+    /// <summary>
+    /// Appends to the model's stream holding its lock: the card is projected inline from what the session read, so
+    /// two writers (this run, the scoring job) that both read it before either committed would lose a change.
+    /// </summary>
     private async Task Append(Guid streamId, string? user, string? jobId, Guid runId, object e, CancellationToken cancellation)
     {
         await using var session = Session(user, jobId, runId);
-        session.Events.Append(streamId, e);
+        var stream = await session.Events.FetchForExclusiveWriting<ModelCard>(streamId, cancellation);
+        stream.AppendOne(e);
         await session.SaveChangesAsync(cancellation);
     }
 
