@@ -17,6 +17,7 @@ public static class CrmHttp
             context.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(context.HttpContext);
             context.ProblemDetails.Extensions.Remove("traceId");
         });
+        services.AddSingleton<IProblemDetailsWriter, ProblemsWhateverAccepted>();
         services.AddExceptionHandler<CrmExceptionHandler>();
         services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
         return services;
