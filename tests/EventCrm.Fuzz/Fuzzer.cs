@@ -6,7 +6,7 @@ namespace EventCrm.Fuzz;
 /// <summary>How much to fuzz: the seed (<c>CRM_FUZZ_SEED</c>), the number of requests, and optionally one case or some operations.</summary>
 public sealed record FuzzPlan(int Seed, int Requests, int? OnlyCase, string? OnlyOperations)
 {
-    public const int Quick = 6_000;
+    public const int Quick = 5_000;
     public const int Full = 60_000;
 
     public static FuzzPlan FromEnvironment()
@@ -36,6 +36,8 @@ public sealed class FuzzReport
     public TimeSpan Checking { get; set; }
     public TimeSpan Slowest { get; set; }
     public string SlowestRequest { get; set; } = "";
+    public List<(TimeSpan Took, string What)> Slow { get; } = [];
+    public List<string> SeedingRefused { get; } = [];
 }
 
 /// <summary>
@@ -71,6 +73,8 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
         for (var pass = 0; pass < 2; pass++)
             foreach (var operation in seeding)
                 mark = await Exchange(client, generator.Make(-(++index), operation, "valid"), mark, report);
+        log($"seeded with {index} plausible requests in {clock.Elapsed.TotalSeconds:0} s: " +
+            string.Join(", ", _pools.All.Select(p => $"{p.Value.Count} {p.Key}")));
 
         for (var i = 0; i < plan.Requests; i++)
         {
@@ -83,9 +87,10 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
             var making = Stopwatch.StartNew();
             var made = generator.Make(i, operation, family);
             report.Generating += making.Elapsed;
+            if (making.Elapsed > TimeSpan.FromSeconds(1)) report.Slow.Add((making.Elapsed, $"making case {i} ({family}, {operation})"));
             mark = await Exchange(client, made, mark, report);
-            if ((i + 1) % 1000 == 0)
-                log($"  {i + 1} requests in {clock.Elapsed.TotalSeconds:0} s ({report.Findings.Count} findings)");
+            if ((i + 1) % 500 == 0)
+                Progress($"{i + 1} requests in {clock.Elapsed.TotalSeconds:0} s ({report.Findings.Count} findings)");
             if (!target.Running)
             {
                 report.Findings.Add(new Finding("crash", generator.Make(i, operation, family), null, "The application process exited."));
@@ -95,6 +100,9 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
         report.Elapsed = clock.Elapsed;
         return report;
     }
+
+    /// <summary>Progress while the run lasts, where the test runner's console shows it at once.</summary>
+    private static void Progress(string line) => Console.Error.WriteLine($"[fuzz] {line}");
 
     private static int[] Order(int count, int seed, int round)
     {
@@ -128,6 +136,7 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
         }
         report.ByStatus[response.Status] = report.ByStatus.GetValueOrDefault(response.Status) + 1;
         report.TimeByFamily[c.Family] = report.TimeByFamily.GetValueOrDefault(c.Family) + response.Elapsed;
+        if (response.Elapsed > TimeSpan.FromSeconds(2)) report.Slow.Add((response.Elapsed, $"case {c.Index} {c.Request.Method} {Wire(c.Request.Target)} ({c.Family})"));
         if (response.Elapsed > report.Slowest)
             (report.Slowest, report.SlowestRequest) = (response.Elapsed, $"{c.Request.Method} {Wire(c.Request.Target)} ({c.Family})");
 
@@ -136,7 +145,8 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
         var after = await target.Mark();
         if (response.Status >= 400 && after != before)
             report.Findings.AddRange(Verdict.JudgeStore(c, response, before, after, await target.EventsAfter(before.LastSequence)));
-        if (response.Status is >= 200 and < 300) _pools.Harvest(c.Operation, response.Body);
+        if (response.Status is >= 200 and < 300) _pools.Harvest(c.Operation, response.Body, c.RecordId);
+        else if (c.Index < 0) report.SeedingRefused.Add($"{c.Operation} {response.Status}: {WireRequest.Shorten(response.Text, 300)}");
         report.Checking += checking.Elapsed;
         return after;
     }
@@ -151,6 +161,9 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
                         $"({report.Requests / Math.Max(0.001, report.Elapsed.TotalSeconds):0} per second), {target.Operations.Count} operations; " +
                         $"slowest {report.Slowest.TotalMilliseconds:0} ms: {report.SlowestRequest}");
         text.AppendLine($"time: generating {report.Generating.TotalSeconds:0.0} s, sending and answering {report.Answering.TotalSeconds:0.0} s, checking {report.Checking.TotalSeconds:0.0} s");
+        foreach (var refused in report.SeedingRefused.Take(40)) text.AppendLine("seeding refused: " + refused);
+        foreach (var (took, what) in report.Slow.OrderByDescending(s => s.Took).Take(15))
+            text.AppendLine($"slow: {took.TotalMilliseconds:0} ms {what}");
         text.AppendLine("answers: " + string.Join(", ", report.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
         text.AppendLine("families (requests, mean answer time): " + string.Join(", ", report.ByFamily.OrderBy(f => f.Key)
             .Select(f => $"{f.Key}×{f.Value} {report.TimeByFamily.GetValueOrDefault(f.Key).TotalMilliseconds / f.Value:0.0} ms")));

@@ -9,6 +9,9 @@ public enum TokenUse { Allowed, None, Expired, Forged, OtherRole }
 /// <summary>One generated request and what it was made to try.</summary>
 public sealed record Case(int Index, Operation Operation, string Family, TokenUse Token, string? Role, WireRequest Request, bool KestrelMayAnswer)
 {
+    /// <summary>The record the path names (its first id), for learning its version from the answer.</summary>
+    public string? RecordId { get; init; }
+
     public string CorrelationId => Request.HeaderValue("X-Correlation-Id") ?? "";
 }
 
@@ -19,6 +22,10 @@ public sealed record Case(int Index, Operation Operation, string Family, TokenUs
 public sealed class Pools
 {
     private readonly Dictionary<string, List<string>> _ids = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, int> _versions = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The version a record last had in an answer, so that commands on it can carry the current one.</summary>
+    public int? VersionOf(string? id) => id is not null && _versions.TryGetValue(id, out var version) ? version : null;
 
     public IReadOnlyDictionary<string, List<string>> All => _ids;
 
@@ -39,7 +46,7 @@ public sealed class Pools
     }
 
     /// <summary>Learns the ids in a successful answer: <c>id</c>/<c>key</c> of what the route made or lists, <c>xId</c> of an x.</summary>
-    public void Harvest(Operation operation, byte[] body)
+    public void Harvest(Operation operation, byte[] body, string? recordId = null)
     {
         if (body.Length == 0 || body.Length > 4 * 1024 * 1024) return;
         JsonElement root;
@@ -54,6 +61,11 @@ public sealed class Pools
         var segments = operation.Path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var collection = segments.LastOrDefault(s => !s.StartsWith('{'));
         var kind = collection is null ? null : Operation.Singular(collection);
+        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number)
+        {
+            var of = root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : recordId;
+            if (of is not null) _versions[of] = v.GetInt32();
+        }
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var items)) root = items;
         foreach (var element in root.ValueKind == JsonValueKind.Array ? root.EnumerateArray().Take(20) : [root])
         {
@@ -63,7 +75,9 @@ public sealed class Pools
                 if (member.Value.ValueKind != JsonValueKind.String) continue;
                 var value = member.Value.GetString()!;
                 if (member.Name is "id" or "key" && kind is not null) Add(kind, value);
-                else if (member.Name == "name" && kind is not null && root.ValueKind == JsonValueKind.Array) Add(kind, value);
+                // Records named rather than numbered (models): a list's names, when its items have no id.
+                else if (member.Name == "name" && kind is not null && root.ValueKind == JsonValueKind.Array
+                         && !element.TryGetProperty("id", out _) && !element.TryGetProperty("key", out _)) Add(kind, value);
                 else if (member.Name.EndsWith("Id", StringComparison.Ordinal) && Guid.TryParse(value, out _)) Add(member.Name[..^2], value);
             }
         }
@@ -85,15 +99,17 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
     ];
 
     private int _emails;
+    private int? _version; // of the record the request is about, while its body is made
 
     public static Random RandomFor(int seed, int index) => new(unchecked(seed * 1_000_003 + index));
 
     public Case Make(int index, Operation operation, string family)
     {
         var random = RandomFor(seed, index);
-        var draft = Baseline(operation, random, index);
+        var seeding = index < 0; // the plausible requests that make records to aim at: an admin, required members only
+        var draft = Baseline(operation, random, index, seeding);
         Apply(family, draft, operation, random);
-        return new Case(index, operation, family, draft.Token, draft.Role, draft.Render(), draft.KestrelMayAnswer);
+        return new Case(index, operation, family, draft.Token, draft.Role, draft.Render(), draft.KestrelMayAnswer) { RecordId = draft.RecordId };
     }
 
     private sealed class Draft
@@ -112,6 +128,7 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         public TokenUse Token;
         public string? Role;
         public string? JsonBody; // the plausible body, before a hostile change
+        public string? RecordId;
 
         public WireRequest Render()
         {
@@ -132,12 +149,13 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         }
     }
 
-    private Draft Baseline(Operation operation, Random random, int index)
+    private Draft Baseline(Operation operation, Random random, int index, bool seeding)
     {
         var draft = new Draft { Method = operation.Method, PathTemplate = operation.Path };
         foreach (var parameter in operation.InPath)
             draft.PathValues[parameter.Name] = Uri.EscapeDataString(pools.For(parameter.Name, operation.CollectionBefore(parameter.Name), random,
                 parameter.Schema.Format == "uuid"));
+        draft.RecordId = operation.InPath.Where(p => p.Schema.Format == "uuid").Select(p => Uri.UnescapeDataString(draft.PathValues[p.Name])).FirstOrDefault();
         foreach (var parameter in operation.InQuery)
             if (parameter.Required || random.Next(3) == 0)
                 draft.Query.Add((parameter.Name, Uri.EscapeDataString(ValidText(parameter.Schema, parameter.Name, random))));
@@ -146,7 +164,8 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         var roll = random.Next(100);
         var allowed = operation.Roles is { Count: > 0 } r ? r : Roles.All;
         var others = Roles.All.Except(allowed).ToList();
-        (draft.Token, draft.Role) = operation.IsPublic
+        (draft.Token, draft.Role) = seeding ? (operation.IsPublic ? TokenUse.None : TokenUse.Allowed, operation.IsPublic ? null : Roles.Admin)
+            : operation.IsPublic
             ? (roll < 50 ? TokenUse.None : TokenUse.Allowed, roll < 50 ? null : random.Pick(Roles.All))
             : roll switch
             {
@@ -168,8 +187,11 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         draft.Header("X-Correlation-Id", $"fuzz-{seed}-{index}");
 
         if (operation.Body is { } body && operation.TakesJson)
-            draft.SetJson(ValidJson(body.Schema, "", random, 0));
-        else if (operation.Method is "POST" && random.Next(3) == 0)
+        {
+            _version = pools.VersionOf(draft.RecordId);
+            draft.SetJson(ValidJson(body.Schema, "", random, 0, requiredOnly: seeding));
+        }
+        else if (operation.Method is "POST" && (seeding || random.Next(3) == 0))
             Multipart(draft, random, hostile: false);
         return draft;
     }
@@ -185,11 +207,14 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         return schema.Kind switch
         {
             Kind.Integer => lower.Contains("page") ? random.Pick(["1", "2", "10"]) : random.Pick(["1", "2", "3", "30"]),
-            Kind.Number => random.Pick(["100", "2500.50", "0"]),
+            Kind.Number => random.Pick(["100", "2500.50", "42"]),
             Kind.Boolean => random.Pick(["true", "false"]),
             Kind.Array when schema.Items is { } items => ValidText(items, name, random),
             _ when schema.Format == "uuid" => pools.For(name, null, random, guid: true),
-            _ when schema.Format == "date" => random.Pick(["2026-05-01", "2025-01-01", "2027-12-31"]),
+            _ when schema.Format == "date" && (lower.Contains("birth")) => "1980-04-02",
+            _ when schema.Format == "date" && (lower.Contains("from") || lower.Contains("after")) => "2025-01-01",
+            _ when schema.Format == "date" && (lower.Contains("to") || lower.Contains("before")) => "2027-12-31",
+            _ when schema.Format == "date" => random.Pick(["2027-06-30", "2028-01-15"]),
             _ when schema.Format == "date-time" => random.Pick(["2026-05-01T10:00:00Z", "2025-01-01T00:00:00+02:00"]),
             _ when schema.Format == "time" => "09:30",
             _ when lower.Contains("email") => NewEmail(),
@@ -207,7 +232,7 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         };
     }
 
-    private string ValidJson(Schema schema, string name, Random random, int depth)
+    private string ValidJson(Schema schema, string name, Random random, int depth, bool requiredOnly = false)
     {
         if (depth > 6) return "null";
         if (schema.Enum.Count > 0) return JsonSerializer.Serialize(random.Pick(schema.Enum));
@@ -215,13 +240,15 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         {
             case Kind.Object:
                 var members = schema.Properties
-                    .Where(p => schema.Required.Contains(p.Key) || random.Next(2) == 0)
-                    .Select(p => $"{JsonSerializer.Serialize(p.Key)}:{ValidJson(p.Value, p.Key, random, depth + 1)}");
+                    .Where(p => schema.Required.Contains(p.Key) || (!requiredOnly && random.Next(2) == 0))
+                    .Select(p => $"{JsonSerializer.Serialize(p.Key)}:{ValidJson(p.Value, p.Key, random, depth + 1, requiredOnly)}");
                 return "{" + string.Join(',', members) + "}";
             case Kind.Array:
-                return schema.Items is { } items ? $"[{ValidJson(items, name, random, depth + 1)}]" : "[]";
+                return schema.Items is { } items ? $"[{ValidJson(items, name, random, depth + 1, requiredOnly)}]" : "[]";
             case Kind.Integer:
-                return name.Equals("version", StringComparison.OrdinalIgnoreCase) ? random.Pick(["1", "2"]) : ValidText(schema, name, random);
+                return name.Equals("version", StringComparison.OrdinalIgnoreCase)
+                    ? (_version is { } current && random.Next(8) > 0 ? current.ToString() : random.Pick(["1", "2"]))
+                    : ValidText(schema, name, random);
             case Kind.Number:
             case Kind.Boolean:
                 return ValidText(schema, name, random);

@@ -21,6 +21,9 @@ public enum Framing
 public sealed record WireRequest(string Method, string Target, IReadOnlyList<(string Name, byte[] Value)> Headers, byte[] Body,
     Framing Framing = Framing.Length, int ChunkSize = 0)
 {
+    /// <summary>A body made as it is sent (chunked), for bodies too large to hold: each piece one chunk.</summary>
+    public Func<IEnumerable<ReadOnlyMemory<byte>>>? Streamed { get; init; }
+
     public static (string, byte[]) Header(string name, string value) => (name, Encoding.UTF8.GetBytes(value));
 
     public string? HeaderValue(string name) =>
@@ -49,6 +52,17 @@ public sealed record WireRequest(string Method, string Target, IReadOnlyList<(st
 
     public IEnumerable<ReadOnlyMemory<byte>> BodyOnTheWire()
     {
+        if (Streamed is not null)
+        {
+            foreach (var piece in Streamed())
+            {
+                yield return Encoding.ASCII.GetBytes($"{piece.Length:x}\r\n");
+                yield return piece;
+                yield return "\r\n"u8.ToArray();
+            }
+            yield return "0\r\n\r\n"u8.ToArray();
+            yield break;
+        }
         if (Framing != Framing.Chunked)
         {
             if (Body.Length > 0) yield return Body;
@@ -173,12 +187,20 @@ public sealed class WireClient(string host, int port) : IDisposable
         return response;
     }
 
-    private static async Task Write(NetworkStream stream, WireRequest request, CancellationToken cancellation)
+    /// <summary>Body bytes written for the last request before its answer came (or all of them).</summary>
+    public long BodyBytesSent { get; private set; }
+
+    private async Task Write(NetworkStream stream, WireRequest request, CancellationToken cancellation)
     {
+        BodyBytesSent = 0;
         await stream.WriteAsync(request.Head("127.0.0.1"), cancellation);
         foreach (var piece in request.BodyOnTheWire())
             for (var at = 0; at < piece.Length; at += 64 * 1024)
-                await stream.WriteAsync(piece.Slice(at, Math.Min(64 * 1024, piece.Length - at)), cancellation);
+            {
+                var slice = piece.Slice(at, Math.Min(64 * 1024, piece.Length - at));
+                await stream.WriteAsync(slice, cancellation);
+                BodyBytesSent += slice.Length;
+            }
     }
 
     private async Task<NetworkStream> Connect(CancellationToken cancellation)
