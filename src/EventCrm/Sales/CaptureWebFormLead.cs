@@ -1,6 +1,7 @@
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
@@ -47,8 +48,7 @@ public static class CaptureWebFormLeadEndpoint
     [RateLimited(RateLimitPolicy)]
     [RequestSizeLimit(MaxBodyBytes)]
     [Tags("Leads")]
-    [ProducesResponseType(typeof(WebFormReceived), StatusCodes.Status202Accepted)]
-    public static (IResult, IMartenOp) Post(WebFormLead lead,
+    public static (Accepted<WebFormReceived>, IMartenOp) Post(WebFormLead lead,
         [Document("formKey", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form,
         HttpContext http, CustomerRules rules, TimeProvider clock) =>
         Capture(lead, form, http, rules, clock);
@@ -72,10 +72,10 @@ public static class CaptureWebFormLeadEndpoint
             : Problems.None;
     }
 
-    internal static (IResult, IMartenOp) Capture(WebFormLead lead, LeadForm form, HttpContext http,
+    internal static (Accepted<WebFormReceived>, IMartenOp) Capture(WebFormLead lead, LeadForm form, HttpContext http,
         CustomerRules rules, TimeProvider clock)
     {
-        var received = Results.Accepted(value: new WebFormReceived(true));
+        var received = TypedResults.Accepted((string?)null, new WebFormReceived(true));
         if (!string.IsNullOrEmpty(lead.Website)) return (received, MartenOps.Nothing());
 
         var userAgent = http.Request.Headers.UserAgent.ToString();
@@ -102,9 +102,9 @@ public static class CaptureHtmlFormLeadEndpoint
     [AcceptsContentType("application/x-www-form-urlencoded", "multipart/form-data")]
     [ExcludeFromDescription] // the same operation as CaptureWebFormLead, sent as a form
     [AllowAnonymous]
-    [EnableRateLimiting(CaptureWebFormLeadEndpoint.RateLimitPolicy)]
+    [RateLimited(CaptureWebFormLeadEndpoint.RateLimitPolicy)]
     [RequestSizeLimit(CaptureWebFormLeadEndpoint.MaxBodyBytes)]
-    public static (IResult, IMartenOp) Post([NotBody] HtmlFormLead posted,
+    public static (Accepted<WebFormReceived>, IMartenOp) Post([NotBody] HtmlFormLead posted,
         [Document("formKey", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form,
         HttpContext http, CustomerRules rules, TimeProvider clock) =>
         CaptureWebFormLeadEndpoint.Capture(posted.Lead!, form, http, rules, clock);
