@@ -26,6 +26,7 @@ if (CrmConsole.Refusal(args, builder.Configuration) is { } refusal)
 // The floor every context stands on: HTTP conventions, security, the store and messaging, jobs, docs, health.
 builder.AddCrmLogging();
 builder.AddCrmObservability();
+builder.WebHost.UseCrmKestrel();
 builder.Services.AddCrmHttp(builder.Configuration);
 builder.Services.AddCrmSecurity(builder.Configuration, builder.Environment);
 builder.Services.AddCrmMarten(builder.Configuration);
@@ -56,6 +57,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRouting();
 app.UseCrmObservability();
+app.UseHttpRejections();
 app.UseRateLimits();
 app.UseAuthentication();
 app.UseAuthorization();

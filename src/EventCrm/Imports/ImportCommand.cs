@@ -61,20 +61,27 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
         await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var starter = services.GetRequiredService<ImportStarter>();
         var user = input.UserFlag!.Trim();
-        Guid? id;
+        Guid batchId;
         await using (var file = System.IO.File.OpenRead(input.File))
         {
-            id = await starter.Store(kind, Path.GetFileName(input.File), ImportSource.FormatOf(input.File, null), file,
+            (batchId, var stored) = await starter.Store(kind, Path.GetFileName(input.File), ImportSource.FormatOf(input.File, null), file,
                 ImportStarter.Options(request, services.GetRequiredService<ImportRules>()), session =>
                 {
                     session.LastModifiedBy = user;
                     session.SetHeader(CommandMetadata.SourceHeader, "cli");
                 }, CancellationToken.None);
-        }
-        if (id is not { } batchId)
-        {
-            AnsiConsole.MarkupLine($"[red]The file is larger than {ImportRules.MaxFileBytes / (1024 * 1024)} MiB.[/]");
-            return false;
+            var refused = stored switch
+            {
+                StoredFile.TooLarge => $"The file is larger than {ImportRules.MaxFileBytes / (1024 * 1024)} MiB.",
+                StoredFile.NotUtf8 notUtf8 => $"The file is not UTF-8 text (byte {notUtf8.At + 1:N0} is not): save it as UTF-8.",
+                StoredFile.Refused refusal => refusal.Reason,
+                _ => null,
+            };
+            if (refused is not null)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]{refused}[/] Nothing was imported.");
+                return false;
+            }
         }
 
         var started = DateTime.UtcNow;

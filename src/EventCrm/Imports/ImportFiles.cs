@@ -1,5 +1,6 @@
 using EventCrm.Infrastructure.Storage;
 using System.Security.Cryptography;
+using System.Text;
 using Npgsql;
 using Weasel.Postgresql.Tables;
 
@@ -23,12 +24,18 @@ public sealed class ImportFiles(NpgsqlDataSource database)
         return table;
     }
 
-    /// <summary>Stores a file (at most <paramref name="maxBytes"/>); answers its size and SHA-256, or null when it is larger.</summary>
-    public async Task<(long Bytes, string Sha256)?> Store(Guid batchId, Stream content, long maxBytes, CancellationToken cancellation)
+    /// <summary>
+    /// Stores a file in one transaction, if it is at most <paramref name="maxBytes"/>, UTF-8 text throughout, and
+    /// <paramref name="refusal"/> finds nothing wrong with its start (the first piece, and whether that is the whole
+    /// file); otherwise stores nothing and says why.
+    /// </summary>
+    public async Task<StoredFile> Store(Guid batchId, Stream content, long maxBytes, Func<ReadOnlyMemory<byte>, bool, Task<string?>> refusal,
+        CancellationToken cancellation)
     {
         await using var connection = await database.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var text = new Utf8Text();
         var buffer = new byte[PieceBytes];
         long total = 0;
         for (var piece = 0; ; piece++)
@@ -36,19 +43,44 @@ public sealed class ImportFiles(NpgsqlDataSource database)
             var filled = 0;
             int read;
             while (filled < buffer.Length && (read = await content.ReadAsync(buffer.AsMemory(filled), cancellation)) > 0) filled += read;
+            var last = filled < buffer.Length;
+            if (text.FirstInvalid(buffer.AsSpan(0, filled), total, last) is { } at) return new StoredFile.NotUtf8(at);
+            if (piece == 0 && await refusal(buffer.AsMemory(0, filled), last) is { } reason) return new StoredFile.Refused(reason);
             if (filled == 0) break;
             total += filled;
-            if (total > maxBytes) return null;
+            if (total > maxBytes) return new StoredFile.TooLarge(maxBytes);
             hash.AppendData(buffer, 0, filled);
             await using var insert = new NpgsqlCommand($"insert into {Pieces} (batch_id, piece, bytes) values ($1, $2, $3)", connection, transaction);
             insert.Parameters.AddWithValue(batchId);
             insert.Parameters.AddWithValue(piece);
             insert.Parameters.AddWithValue(buffer.AsMemory(0, filled).ToArray());
             await insert.ExecuteNonQueryAsync(cancellation);
-            if (filled < buffer.Length) break;
+            if (last) break;
         }
         await transaction.CommitAsync(cancellation);
-        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return new StoredFile.Kept(total, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>Checks text as it arrives, piece by piece, for bytes that are not UTF-8 (a character may span two pieces).</summary>
+    private sealed class Utf8Text
+    {
+        private readonly Decoder _decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetDecoder();
+        private char[] _chars = [];
+
+        /// <summary>The offset in the file of the first byte that is not UTF-8, if this piece has one.</summary>
+        public long? FirstInvalid(ReadOnlySpan<byte> piece, long offset, bool last)
+        {
+            if (_chars.Length < piece.Length + 4) _chars = new char[piece.Length + 4];
+            try
+            {
+                _decoder.GetChars(piece, _chars, flush: last);
+                return null;
+            }
+            catch (DecoderFallbackException invalid)
+            {
+                return offset + Math.Max(0, invalid.Index);
+            }
+        }
     }
 
     /// <summary>The stored file as a stream that fetches one piece at a time.</summary>
@@ -108,4 +140,20 @@ public sealed class ImportFiles(NpgsqlDataSource database)
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
+}
+
+/// <summary>What became of a file sent to be stored.</summary>
+public abstract record StoredFile
+{
+    /// <summary>Stored: its size and SHA-256.</summary>
+    public sealed record Kept(long Bytes, string Sha256) : StoredFile;
+
+    /// <summary>Larger than the limit; nothing stored.</summary>
+    public sealed record TooLarge(long MaxBytes) : StoredFile;
+
+    /// <summary>Not UTF-8 text: the offset of the first byte that is not; nothing stored.</summary>
+    public sealed record NotUtf8(long At) : StoredFile;
+
+    /// <summary>Its start shows it cannot be imported at all; nothing stored.</summary>
+    public sealed record Refused(string Reason) : StoredFile;
 }

@@ -89,6 +89,9 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
     /// <summary>Why the file cannot be imported at all, once the header has been read; null when it can.</summary>
     public string? Unusable { get; private set; }
 
+    private bool _firstRecordMalformed;
+    private const string NotAnArray = "The JSON is not an array";
+
     public static string FormatOf(string? fileName, string? contentType) =>
         (contentType?.Contains("json", StringComparison.OrdinalIgnoreCase) ?? false)
         || (fileName?.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ?? false) ? "json" : "csv";
@@ -96,8 +99,22 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
     public IAsyncEnumerable<object> Read(CancellationToken cancellation) =>
         format == "json" ? ReadJson(cancellation) : ReadCsv(cancellation);
 
-    private void UseHeader(IEnumerable<string> headers)
+    /// <summary>The most columns a file may have (the importers know a dozen; the rest are ignored, and listed).</summary>
+    public const int MaxColumns = 1000;
+    public const int MaxColumnNameLength = 200;
+
+    private void UseHeader(IReadOnlyList<string> headers)
     {
+        if (headers.Count > MaxColumns)
+        {
+            Unusable = $"The file has {headers.Count:N0} columns; an import takes at most {MaxColumns:N0}.";
+            return;
+        }
+        if (headers.FirstOrDefault(h => h.Length > MaxColumnNameLength) is { } longName)
+        {
+            Unusable = $"Column '{Shown(longName)}' has a name of {longName.Length:N0} characters; a column name is at most {MaxColumnNameLength}.";
+            return;
+        }
         var columns = new Dictionary<string, string>();
         var ignored = new List<string>();
         foreach (var header in headers)
@@ -108,8 +125,30 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
         Columns = columns;
         Ignored = ignored;
         if (!fields.RequiredAnyOf.Any(columns.ContainsValue))
-            Unusable = $"No column for {string.Join(" or ", fields.RequiredAnyOf)}. Columns found: {string.Join(", ", headers.Select(h => $"'{h}'"))}. " +
-                       "Name the column as the importer knows it, or map it with 'mapping' (header=field).";
+            Unusable = $"No column for {string.Join(" or ", fields.RequiredAnyOf)}. Columns found: " +
+                       (headers.Count == 0 ? "none" : string.Join(", ", headers.Take(20).Select(h => $"'{Shown(h)}'")) + (headers.Count > 20 ? $" and {headers.Count - 20:N0} more" : "")) +
+                       ". Name the column as the importer knows it, or map it with 'mapping' (header=field).";
+    }
+
+    /// <summary>A column name quoted back: shortened, control characters as '?'.</summary>
+    private static string Shown(string text)
+    {
+        var shown = new string([.. text.Take(40).Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c)]);
+        return text.Length > 40 ? shown + "…" : shown;
+    }
+
+    /// <summary>
+    /// Why a file cannot be imported at all, judged from its start (the header, or the first JSON record), or null
+    /// when it can. <paramref name="whole"/> says whether <paramref name="start"/> is the whole file.
+    /// </summary>
+    public static async Task<string?> Refusal(ReadOnlyMemory<byte> start, bool whole, string format, ImportFields fields,
+        IReadOnlyDictionary<string, string> mapping, CancellationToken cancellation)
+    {
+        var source = new ImportSource(new MemoryStream(start.ToArray(), writable: false), format, fields, mapping, CultureInfo.InvariantCulture);
+        await foreach (var _ in source.Read(cancellation)) break;
+        if (source._firstRecordMalformed && !whole)
+            return $"The first record is not a complete, well-formed JSON object within the first {ImportFiles.PieceBytes / (1024 * 1024)} MiB.";
+        return source.Unusable;
     }
 
     private async IAsyncEnumerable<object> ReadCsv([EnumeratorCancellation] CancellationToken cancellation)
@@ -181,12 +220,15 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
             catch (JsonException malformed)
             {
                 element = default;
-                error = $"The JSON is malformed ({malformed.Message.Split(" Path:")[0]})";
+                // Not the serializer's own message: it names .NET types.
+                error = malformed.Path is null or "$"
+                    ? NotAnArray
+                    : $"The JSON is malformed at line {(malformed.LineNumber ?? 0) + 1}, byte {(malformed.BytePositionInLine ?? 0) + 1}";
             }
             row++;
             if (error is not null)
             {
-                if (row == 1) Unusable = $"{error}; a JSON import is an array of objects.";
+                if (row == 1) (Unusable, _firstRecordMalformed) = ($"{error}; a JSON import is an array of objects.", error != NotAnArray);
                 else yield return new UnreadableRow(row, $"{error}. The rest of the file could not be read.", Fatal: true);
                 yield break;
             }
@@ -197,12 +239,22 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
                     Unusable = "A JSON import is an array of objects, one per record.";
                     yield break;
                 }
-                UseHeader(element.EnumerateObject().Select(p => p.Name));
+                if (Unreadable(element) is { } first)
+                {
+                    Unusable = $"The first record cannot be read: {first}";
+                    yield break;
+                }
+                UseHeader([.. element.EnumerateObject().Select(p => p.Name)]);
                 if (Unusable is not null) yield break;
             }
             if (element.ValueKind != JsonValueKind.Object)
             {
                 yield return new UnreadableRow(row, "The record is not a JSON object.", Fatal: false);
+                continue;
+            }
+            if (Unreadable(element) is { } unreadable)
+            {
+                yield return new UnreadableRow(row, unreadable, Fatal: false);
                 continue;
             }
             var values = new Dictionary<string, string?>();
@@ -238,6 +290,26 @@ public sealed class ImportSource(Stream stream, string format, ImportFields fiel
     /// </summary>
     private string Number(JsonElement number) =>
         number.TryGetDecimal(out var value) ? value.ToString(culture) : number.GetRawText();
+
+    /// <summary>Text in a record that no string can hold (a lone half of a surrogate pair), found before it is read.</summary>
+    private static string? Unreadable(JsonElement record)
+    {
+        foreach (var property in record.EnumerateObject())
+        {
+            try
+            {
+                _ = property.Name;
+                if (property.Value.ValueKind == JsonValueKind.String) _ = property.Value.GetString();
+                else if (property.Value.ValueKind == JsonValueKind.Array)
+                    foreach (var item in property.Value.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String)) _ = item.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                return "A name or value holds text that is not valid Unicode (a lone surrogate).";
+            }
+        }
+        return null;
+    }
 
     private static string Fingerprint(string raw) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(raw)))[..32];
 }

@@ -65,65 +65,53 @@ public sealed class ImportStarter(IDocumentStore store, ImportQueries imports, I
         }
     }
 
-    /// <summary>Stores the file and records the batch; null when the file is too large.</summary>
-    public async Task<Guid?> Store(ImportKind kind, string fileName, string format, Stream content, ImportOptions options,
+    /// <summary>
+    /// Stores the file and records the batch, or neither: a file too large, not UTF-8, or that cannot be imported at
+    /// all (no usable header, not a JSON array of objects) leaves nothing behind, not even a failed batch.
+    /// </summary>
+    public async Task<(Guid Id, StoredFile File)> Store(ImportKind kind, string fileName, string format, Stream content, ImportOptions options,
         Action<IDocumentSession> metadata, CancellationToken cancellation)
     {
         var id = Guid.CreateVersion7();
-        if (await files.Store(id, content, ImportRules.MaxFileBytes, cancellation) is not { } stored) return null;
+        var fields = kind == ImportKind.Customers ? ImportFields.Customers : ImportFields.Purchases;
+        var stored = await files.Store(id, content, ImportRules.MaxFileBytes,
+            (start, whole) => ImportSource.Refusal(start, whole, format, fields, options.Mapping, cancellation), cancellation);
+        if (stored is not StoredFile.Kept kept) return (id, stored);
         await using var session = store.LightweightSession();
         metadata(session);
-        session.Events.StartStream<ImportBatch>(id, new ImportStarted(kind, fileName, format, stored.Bytes, stored.Sha256, options, clock.GetUtcNow()));
+        session.Events.StartStream<ImportBatch>(id, new ImportStarted(kind, fileName, format, kept.Bytes, kept.Sha256, options, clock.GetUtcNow()));
         await session.SaveChangesAsync(cancellation);
-        return id;
+        return (id, stored);
     }
 
     public async Task<IResult> Start(ImportKind kind, ImportRequest request, HttpContext http, CancellationToken cancellation)
     {
-        string fileName, format;
-        Stream content;
-        if (http.Request.HasFormContentType)
+        var upload = await ImportUpload.Read(http, cancellation);
+        if (upload.Problem is { } refused) return Results.Problem(refused);
+
+        var (batchId, stored) = await Store(kind, upload.FileName, upload.Format, upload.Content!, Options(request, rules),
+            session => CommandMetadata.Apply(session, http), cancellation);
+        switch (stored)
         {
-            var form = await http.Request.ReadFormAsync(cancellation);
-            if (form.Files.GetFile("file") is not { Length: > 0 } file)
+            case StoredFile.TooLarge:
+                return Results.Problem(new ProblemDetails
+                {
+                    Type = "urn:eventcrm:problem:payload-too-large",
+                    Title = "The file is too large.",
+                    Status = StatusCodes.Status413PayloadTooLarge,
+                    Detail = $"An import file is at most {ImportRules.MaxFileBytes / (1024 * 1024)} MiB.",
+                });
+            case StoredFile.NotUtf8 notUtf8:
                 return Results.Problem(Problems.Validation(new Dictionary<string, string[]>
                 {
-                    ["file"] = ["Send the file in the form field 'file' (multipart/form-data); it must not be empty."],
+                    [upload.Field] = [$"The file is not UTF-8 text: byte {notUtf8.At + 1:N0} is not part of any UTF-8 character. Save it as UTF-8 (in a spreadsheet: 'CSV UTF-8') and send it again."],
                 }));
-            fileName = Path.GetFileName(file.FileName);
-            format = ImportSource.FormatOf(fileName, file.ContentType);
-            content = file.OpenReadStream();
+            case StoredFile.Refused refusal:
+                return Results.Problem(Problems.RuleViolation("The file cannot be imported.", refusal.Reason));
         }
-        else if (http.Request.ContentType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            if (http.Request.ContentLength == 0)
-                return Results.Problem(Problems.Validation(new Dictionary<string, string[]> { ["body"] = ["The JSON array is empty."] }));
-            (fileName, format, content) = ("request.json", "json", http.Request.Body);
-        }
-        else
-        {
-            return Results.Problem(new ProblemDetails
-            {
-                Type = "urn:eventcrm:problem:unsupported-media-type",
-                Title = "Send a file as multipart/form-data, or a JSON array.",
-                Status = StatusCodes.Status415UnsupportedMediaType,
-                Detail = $"Content-Type '{http.Request.ContentType}' is neither multipart/form-data nor application/json.",
-            });
-        }
-
-        var id = await Store(kind, fileName, format, content, Options(request, rules), session => CommandMetadata.Apply(session, http),
-            cancellation);
-        if (id is not { } batchId)
-            return Results.Problem(new ProblemDetails
-            {
-                Type = "urn:eventcrm:problem:too-large",
-                Title = "The file is too large.",
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Detail = $"An import file is at most {ImportRules.MaxFileBytes / (1024 * 1024)} MiB.",
-            });
 
         var url = $"/api/imports/{batchId}";
-        var size = (await imports.Batch(batchId, cancellation))!.Bytes;
+        var size = ((StoredFile.Kept)stored).Bytes;
         if (size > rules.InlineMaxBytes)
         {
             jobs.Enqueue<ImportRunner>(job => job.Run(batchId, CancellationToken.None));

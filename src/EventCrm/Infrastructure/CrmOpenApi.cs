@@ -1,3 +1,5 @@
+using EventCrm.Infrastructure.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -58,8 +60,28 @@ public static class CrmOpenApi
                 });
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                operation.Security = SecurityOf(context.Description.ActionDescriptor.EndpointMetadata, context.Document!);
+                return Task.CompletedTask;
+            });
         });
         return services;
+    }
+
+    /// <summary>
+    /// Who may call an operation, in the OpenAPI 3.1 way for a bearer scheme: the role names in the requirement
+    /// (from the endpoint's policy), none for any valid token, and no requirement at all for a public route.
+    /// Clients read it, and the fuzzer picks its tokens by it.
+    /// </summary>
+    private static List<OpenApiSecurityRequirement> SecurityOf(IList<object> metadata, OpenApiDocument document)
+    {
+        if (metadata.OfType<IAllowAnonymous>().Any()) return [];
+        // Every policy named must pass: the roles that pass them all.
+        IEnumerable<string> roles = Roles.All;
+        foreach (var policy in metadata.OfType<IAuthorizeData>().Select(a => a.Policy).OfType<string>())
+            roles = roles.Intersect(Policies.RolesFor.TryGetValue(policy, out var allowed) ? allowed : []);
+        return [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [.. roles] }];
     }
 
     public static void MapCrmOpenApi(this WebApplication app, IConfiguration configuration)

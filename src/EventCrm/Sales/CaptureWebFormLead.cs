@@ -1,6 +1,7 @@
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Wolverine.Http;
 using Wolverine.Http.Marten;
@@ -24,39 +25,126 @@ public record WebFormLead(
 public record WebFormReceived(bool Received);
 
 /// <summary>
-/// The one public endpoint besides health: anyone may post a lead through an active form, limited in size
+/// The one public endpoint besides health: anyone may post a lead through an active form, as JSON or as a plain
+/// HTML form posts it (<see cref="CaptureHtmlFormLeadEndpoint"/>), from the sites the form allows, limited in size
 /// and, per client address and form, in rate (429). Nothing tells a bot that its submission was discarded.
 /// </summary>
 public static class CaptureWebFormLeadEndpoint
 {
+    public const string Route = "/api/forms/{formKey}/leads";
     public const string RateLimitPolicy = "web-forms";
     public const int MaxBodyBytes = 16 * 1024;
     public const int MaxUserAgentLength = 500;
 
-    public static ProblemDetails Validate(WebFormLead lead, LeadForm form, CustomerRules rules) =>
-        !form.Active
-            ? Problems.NotFound($"No active web form has key {form.Id}.")
-            : string.IsNullOrEmpty(lead.Website)
-                ? new FieldErrors().CheckLead(lead.Name, lead.Email, lead.Phone, lead.Company, lead.Message, rules).ToProblem()
-                : Problems.None;
+    public static ProblemDetails Validate(WebFormLead lead, LeadForm form, HttpContext http, CustomerRules rules) =>
+        Check(lead, form, http, rules);
 
-    [WolverinePost("/api/forms/{formKey}/leads", OperationId = "CaptureWebFormLead", Summary = "Send a lead from a public web form",
-        Description = "No token needed. At most 16 KiB; rate-limited per client address and form (429).")]
+    [WolverinePost(Route, OperationId = "CaptureWebFormLead", Summary = "Send a lead from a public web form",
+        Description = "No token needed. JSON, or application/x-www-form-urlencoded (or multipart/form-data) as an HTML form posts it, " +
+                      "with the same fields. At most 16 KiB; only from the form's allowed origins when it names some (403); " +
+                      "rate-limited per client address and form (429).")]
+    [AcceptsContentType("application/json")]
     [AllowAnonymous]
     [RateLimited(RateLimitPolicy)]
     [RequestSizeLimit(MaxBodyBytes)]
     [Tags("Leads")]
-    public static (AcceptResponse<WebFormReceived>, IMartenOp) Post(WebFormLead lead,
+    public static (Accepted<WebFormReceived>, IMartenOp) Post(WebFormLead lead,
         [Document("formKey", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form,
-        HttpContext http, CustomerRules rules, TimeProvider clock)
+        HttpContext http, CustomerRules rules, TimeProvider clock) =>
+        Capture(lead, form, http, rules, clock);
+
+    /// <summary>The form must be active and the request come from a site it allows; then the fields are checked, unless a bot filled the honeypot.</summary>
+    internal static ProblemDetails Check(WebFormLead lead, LeadForm form, HttpContext http, CustomerRules rules)
     {
-        var received = new AcceptResponse<WebFormReceived>("/", new WebFormReceived(true));
+        if (!form.Active) return Problems.NotFound($"No active web form has key {form.Id}.");
+        if (!form.Allows(LeadForm.OriginOf(http.Request)))
+            return new ProblemDetails
+            {
+                Type = "urn:eventcrm:problem:origin-not-allowed",
+                Title = "This form does not take leads from this site.",
+                Status = StatusCodes.Status403Forbidden,
+                Detail = LeadForm.OriginOf(http.Request) is { } origin
+                    ? $"The request comes from '{InputGuard.Printable(origin)}', which is not one of the sites this form allows."
+                    : "This form takes leads only from the sites it allows, and the request names none (no Origin or Referer).",
+            };
+        return string.IsNullOrEmpty(lead.Website)
+            ? new FieldErrors().CheckLead(lead.Name, lead.Email, lead.Phone, lead.Company, lead.Message, rules).ToProblem()
+            : Problems.None;
+    }
+
+    internal static (Accepted<WebFormReceived>, IMartenOp) Capture(WebFormLead lead, LeadForm form, HttpContext http,
+        CustomerRules rules, TimeProvider clock)
+    {
+        var received = TypedResults.Accepted((string?)null, new WebFormReceived(true));
         if (!string.IsNullOrEmpty(lead.Website)) return (received, MartenOps.Nothing());
 
         var userAgent = http.Request.Headers.UserAgent.ToString();
         var captured = LeadDetails.Captured(lead.Name, lead.Email, lead.Phone, lead.Company, $"form:{form.Name}",
             form.Id, userAgent.Length > MaxUserAgentLength ? userAgent[..MaxUserAgentLength] : userAgent,
-            lead.Message, rules, clock.GetUtcNow());
+            lead.Message, rules, clock.GetUtcNow()) with { Origin = LeadForm.OriginOf(http.Request) };
         return (received, MartenOps.StartStream<Lead>(Guid.CreateVersion7(), captured));
     }
+}
+
+/// <summary>
+/// The web form as a plain HTML <c>&lt;form method="post"&gt;</c> sends it — <c>application/x-www-form-urlencoded</c>,
+/// or <c>multipart/form-data</c> — with the same fields, the same checks and the same answer as the JSON post. Routing
+/// picks this endpoint or the JSON one by the body's Content-Type; any other type is a 415.
+/// </summary>
+public static class CaptureHtmlFormLeadEndpoint
+{
+    public static Task<HtmlFormLead> LoadAsync(HttpContext http, CancellationToken cancellation) => HtmlFormLead.Read(http.Request, cancellation);
+
+    public static ProblemDetails Validate(HtmlFormLead posted, LeadForm form, HttpContext http, CustomerRules rules) =>
+        posted.Problem ?? CaptureWebFormLeadEndpoint.Check(posted.Lead!, form, http, rules);
+
+    [WolverinePost(CaptureWebFormLeadEndpoint.Route, OperationId = "CaptureHtmlFormLead")]
+    [AcceptsContentType("application/x-www-form-urlencoded", "multipart/form-data")]
+    [ExcludeFromDescription] // the same operation as CaptureWebFormLead, sent as a form
+    [AllowAnonymous]
+    [RateLimited(CaptureWebFormLeadEndpoint.RateLimitPolicy)]
+    [RequestSizeLimit(CaptureWebFormLeadEndpoint.MaxBodyBytes)]
+    public static (Accepted<WebFormReceived>, IMartenOp) Post([NotBody] HtmlFormLead posted,
+        [Document("formKey", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No web form has key {0}")] LeadForm form,
+        HttpContext http, CustomerRules rules, TimeProvider clock) =>
+        CaptureWebFormLeadEndpoint.Capture(posted.Lead!, form, http, rules, clock);
+}
+
+/// <summary>The fields of an HTML form post, or why they cannot be read (a malformed body, a field given twice).</summary>
+public sealed record HtmlFormLead(WebFormLead? Lead, ProblemDetails? Problem)
+{
+    public const int MaxFields = 20;
+
+    public static async Task<HtmlFormLead> Read(HttpRequest request, CancellationToken cancellation)
+    {
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellation);
+        }
+        catch (InvalidDataException)
+        {
+            return Refused("The form cannot be read: it has too many fields, or a field or part header that is too long.");
+        }
+        catch (IOException ended) when (ended is not BadHttpRequestException)
+        {
+            return Refused("The form body ends before it is complete.");
+        }
+        if (form.Count > MaxFields || form.Files.Count > 0)
+            return Refused($"A web form sends its fields as text, at most {MaxFields} of them, and no files.");
+        if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: { } twice })
+            return new HtmlFormLead(null, new FieldErrors().Add(twice, $"'{twice}' is given twice; give each field once.").ToProblem());
+
+        string? Field(string name) => form[name].ToString() is { Length: > 0 } value ? value : null;
+        return new HtmlFormLead(new WebFormLead(Field("name") ?? "", Field("email") ?? "", Field("phone"), Field("company"), Field("message"),
+            Field("website")), null);
+    }
+
+    private static HtmlFormLead Refused(string detail) => new(null, new ProblemDetails
+    {
+        Type = Problems.ValidationType,
+        Title = "The request is invalid.",
+        Status = StatusCodes.Status400BadRequest,
+        Detail = detail,
+    });
 }

@@ -3,6 +3,7 @@ namespace EventCrm.Sales;
 // Facts about leads, prospects before they are customers. Stored as they are: never rename or reshape one;
 // add a new event instead.
 
+/// <summary>A lead arrived. <paramref name="Origin"/> is the site a web-form lead was posted from (Origin, else Referer), when known.</summary>
 public record LeadCaptured(
     string Name,
     string Email,
@@ -12,7 +13,8 @@ public record LeadCaptured(
     string? FormKey,
     string? UserAgent,
     string? Message,
-    DateTimeOffset CapturedAt);
+    DateTimeOffset CapturedAt,
+    string? Origin = null);
 
 public record LeadQualified(DateTimeOffset At);
 

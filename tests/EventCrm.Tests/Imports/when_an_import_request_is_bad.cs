@@ -53,18 +53,6 @@ public class when_an_import_request_is_bad(AppFixture app)
     }
 
     [Fact]
-    public async Task a_file_without_an_email_column_is_a_422_and_creates_nobody()
-    {
-        var result = await app.Import("customers", "Kundenname,Telefon\nAnna,123\n");
-
-        var problem = await result.ShouldBeProblem(422);
-        problem.GetProperty("detail").GetString()!.ShouldStartWith("No column for email. Columns found: 'Kundenname', 'Telefon'.");
-        var batch = await app.Get(problem.GetProperty("import").GetString()!);
-        batch.GetProperty("status").GetString().ShouldBe("failed");
-        batch.GetProperty("counts").GetProperty("rows").GetInt32().ShouldBe(0);
-    }
-
-    [Fact]
     public async Task an_explicit_mapping_makes_a_foreign_header_usable()
     {
         var email = AppFixture.NewEmail("mapped");

@@ -66,7 +66,7 @@ public class when_lead_commands_are_decided
 
         var (response, op) = CaptureWebFormLeadEndpoint.Post(new WebFormLead("Ada", "ADA@engines.org"), form, http, Rules, Clock);
 
-        response.Value.Received.ShouldBeTrue();
+        response.Value.ShouldNotBeNull().Received.ShouldBeTrue();
         var captured = op.ShouldBeAssignableTo<IStartStream>()!.Events.ShouldHaveSingleItem().ShouldBeOfType<LeadCaptured>();
         captured.Source.ShouldBe("form:Spring page");
         captured.FormKey.ShouldBe("f00d");
@@ -80,10 +80,10 @@ public class when_lead_commands_are_decided
         var form = new LeadForm { Id = "f00d", Name = "Spring page", Active = true };
         var bot = new WebFormLead("x", "not an e-mail", Website: "http://spam.example");
 
-        CaptureWebFormLeadEndpoint.Validate(bot, form, Rules).ShouldBeSameAs(Problems.None);
+        CaptureWebFormLeadEndpoint.Validate(bot, form, new DefaultHttpContext(), Rules).ShouldBeSameAs(Problems.None);
         var (response, op) = CaptureWebFormLeadEndpoint.Post(bot, form, new DefaultHttpContext(), Rules, Clock);
 
-        response.Value.Received.ShouldBeTrue();
+        response.Value.ShouldNotBeNull().Received.ShouldBeTrue();
         op.ShouldNotBeAssignableTo<IStartStream>();
     }
 
@@ -92,7 +92,7 @@ public class when_lead_commands_are_decided
     {
         var form = new LeadForm { Id = "f00d", Name = "Old page", Active = false };
 
-        CaptureWebFormLeadEndpoint.Validate(new WebFormLead("Ada", "ada@engines.org"), form, Rules).Status.ShouldBe(404);
+        CaptureWebFormLeadEndpoint.Validate(new WebFormLead("Ada", "ada@engines.org"), form, new DefaultHttpContext(), Rules).Status.ShouldBe(404);
     }
 
     [Fact]

@@ -18,6 +18,7 @@ public static class CrmHttp
             context.ProblemDetails.Extensions.Remove("traceId");
             Idempotency.Describe(context);
         });
+        services.AddSingleton<IProblemDetailsWriter, ProblemsWhateverAccepted>();
         services.AddExceptionHandler<CrmExceptionHandler>();
         services.ConfigureHttpJsonOptions(options => Configure(options.SerializerOptions));
         return services;
