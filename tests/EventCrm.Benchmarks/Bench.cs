@@ -10,6 +10,11 @@ public static class Bench
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args is ["peer", .. var rest])
+        {
+            await CrudPeer.Serve(rest);
+            return 0;
+        }
         var quick = args.Contains("--quick");
         var docs = args.SkipWhile(a => a != "--docs").Skip(1).FirstOrDefault();
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");

@@ -17,8 +17,10 @@ public sealed record Finding(string Rule, Case Case, WireResponse? Response, str
 public static partial class Verdict
 {
     /// <summary>What the answers must never name: .NET types and namespaces, generic type names, stack frames.</summary>
-    [GeneratedRegex(@"EventCrm\.|System\.|Microsoft\.(AspNetCore|Extensions)|Npgsql|Marten|Wolverine|JasperFx|Weasel|`\d\[|\bat [A-Z]\w*(\.\w+)+\(|\w+Exception\b")]
+    [GeneratedRegex(@"EventCrm\.|System\.|Microsoft\.(AspNetCore|Extensions)|Npgsql|Marten|Wolverine|JasperFx|Weasel|`\d\[|\bat [A-Z]\w*(\.\w+)+\(|\b\w*Exception\b")]
     private static partial Regex Internal();
+
+    public const int MaxProblemBytes = 64 * 1024;
 
     /// <summary>Requests Kestrel answers by itself, before any application code, always the same way: a status, no body.</summary>
     public static bool IsKestrelsOwn(WireResponse response) =>
@@ -39,6 +41,10 @@ public static partial class Verdict
             else if (!head && Problem(response) is { } shape)
                 yield return new Finding("malformed problem", c, response, shape);
         }
+
+        // An error says what is wrong; it does not hand a client's megabytes back (nor store them in an event).
+        if (status >= 400 && response.Body.Length > MaxProblemBytes)
+            yield return new Finding("oversized problem", c, response, $"An error answer of {response.Body.Length:N0} bytes; at most {MaxProblemBytes:N0} are needed to say what is wrong.");
 
         if (status >= 400 && Internal().Match(response.Text) is { Success: true } leak && !Echoed(leak.Value, c.Request))
             yield return new Finding("internal name", c, response, $"The answer names '{leak.Value}'.");

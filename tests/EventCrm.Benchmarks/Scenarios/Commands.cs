@@ -26,20 +26,27 @@ public static class Commands
         await using (var http = await AppProcess.Start(connection))
         await using (var app = await InProcessApp.Start(connection))
         await using (var raw = await RawTable.Create(connection, app.Rules))
+        await using (var peer = await CrudPeer.Start(connection))
         {
             foreach (var concurrency in plan.Concurrency)
             {
                 var baseline = await ClosedLoop.Repeat(plan, concurrency, raw.Worker);
                 var marten = await ClosedLoop.Repeat(plan, concurrency, MartenWorker(app));
+                using var peerClient = AppProcess.Client(peer.Address, concurrency, "sales");
+                var crud = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(peerClient));
                 var api = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(http, concurrency));
-                foreach (var (path, result) in new[] { ("raw INSERT", baseline), ("Marten append", marten), ("HTTP command", api) })
-                    rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.P50, result.P95, result.P99, result.Errors]);
+                foreach (var (path, result) in new[] { ("raw INSERT", baseline), ("Marten append", marten), ("CRUD peer (HTTP)", crud), ("HTTP command", api) })
+                    rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.PerSecond / crud.PerSecond,
+                        result.P50, result.P95, result.P99, result.P99 / crud.P99, result.Errors]);
             }
         }
-        return new Section("commands", "Commands: HTTP, Marten and the raw-insert baseline",
-            ["clients", "path", "ops/s", "× raw", "p50 ms", "p95 ms", "p99 ms", "errors"], rows,
+        return new Section("commands", "Commands: HTTP, Marten, a CRUD CRM and the raw-insert baseline",
+            ["clients", "path", "ops/s", "× raw", "× CRUD", "p50 ms", "p95 ms", "p99 ms", "p99 × CRUD", "errors"], rows,
             $"{Mix}. Closed loop, one client process on the same machine as the application and PostgreSQL " +
-            $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency.");
+            $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency; " +
+            "'× CRUD' over the CRUD peer's: a minimal-API CRM that, per command and in one transaction, locks and reads the customer row, " +
+            "checks its version, updates it (the profile's indexes), inserts an audit row (and the purchase, after claiming its idempotency key), " +
+            "behind the same tokens and client (tests/EventCrm.Benchmarks/CrudPeer.cs). Goal: × CRUD ≥ 1.0 at 8 and 32 clients, p99 × CRUD ≤ 1.5.");
     }
 
     /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>

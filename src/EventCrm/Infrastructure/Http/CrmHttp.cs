@@ -14,6 +14,7 @@ public static class CrmHttp
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            Problems.Bound(context.ProblemDetails);
             context.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(context.HttpContext);
             context.ProblemDetails.Extensions.Remove("traceId");
             Idempotency.Describe(context);
@@ -32,6 +33,7 @@ public static class CrmHttp
         json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         // By name only: a number would bind to any value of the enum's type, defined or not.
         json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+        json.Converters.Add(new UtcInstants.Converter());
     }
 
     public static void ConfigureEndpoints(WolverineHttpOptions options)

@@ -33,6 +33,8 @@ public static class InputGuard
         }
 
         var problem = CheckRoute(http, inputs) ?? CheckQuery(http, inputs);
+        if (problem is null && inputs.Instants.Count > 0 && UtcInstants.InUtc(http.Request.Query, inputs.Instants) is { } utc)
+            http.Request.QueryString = utc;
         if (problem is null && JsonBodyOf(http) is { } bodyType && HasBody(http.Request))
             problem = await CheckBody(http, bodyType);
 

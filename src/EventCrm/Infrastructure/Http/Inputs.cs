@@ -16,6 +16,11 @@ public sealed record EndpointInputs(
     IReadOnlyDictionary<string, Type> Route,
     IReadOnlyDictionary<string, Type> Query)
 {
+    /// <summary>The query parameters that are instants, given to the endpoint in UTC (<see cref="UtcInstants"/>).</summary>
+    public IReadOnlySet<string> Instants { get; } = Query
+        .Where(q => (Nullable.GetUnderlyingType(q.Value) ?? q.Value) == typeof(DateTimeOffset))
+        .Select(q => q.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
     private static readonly string[] BoundMethods = ["Load", "LoadAsync", "Before", "BeforeAsync", "Validate", "ValidateAsync"];
 
     public static EndpointInputs Of(HttpChain chain)
@@ -43,8 +48,9 @@ public sealed record EndpointInputs(
             if (routeNames.Contains(parameter.Name)) route.TryAdd(parameter.Name, parameter.ParameterType);
             else query.TryAdd(parameter.GetCustomAttribute<FromQueryAttribute>()?.Name ?? parameter.Name, parameter.ParameterType);
         }
-        // A route value the methods take as something other than a simple type (rare) still counts as text.
-        foreach (var name in routeNames) route.TryAdd(name, typeof(string));
+        // A route value no method binds is the stream id of the aggregate Wolverine loads for the endpoint
+        // ({customerId} of a [Target] Customer): our aggregates are keyed by Guid. Any other is text.
+        foreach (var name in routeNames) route.TryAdd(name, name.EndsWith("Id", StringComparison.Ordinal) ? typeof(Guid) : typeof(string));
         foreach (var name in routeNames) query.Remove(name);
 
         return new EndpointInputs(route, query);

@@ -48,6 +48,29 @@ public static class Problems
         return problem;
     }
 
+    public const int MaxText = 1_000;
+    public const int MaxFields = 50;
+
+    /// <summary>
+    /// Every problem, as it is written: a message that quotes what the client sent is cut at <see cref="MaxText"/>
+    /// characters and at most <see cref="MaxFields"/> fields are named, so that a hostile megabyte is never handed
+    /// back (nor logged) whichever check quoted it.
+    /// </summary>
+    public static void Bound(ProblemDetails problem)
+    {
+        problem.Title = Cut(problem.Title);
+        problem.Detail = Cut(problem.Detail);
+        problem.Instance = Cut(problem.Instance);
+        if (problem is not HttpValidationProblemDetails { Errors: var errors }) return;
+        var kept = errors.Take(MaxFields).Select(e => (Cut(e.Key)!, e.Value.Take(10).Select(m => Cut(m)!).ToArray())).ToList();
+        var left = errors.Count - kept.Count;
+        errors.Clear();
+        foreach (var (field, messages) in kept) errors[field] = messages;
+        if (left > 0) problem.Detail = $"See 'errors' for the fields to correct: the first {MaxFields}, and {left:N0} more.";
+    }
+
+    private static string? Cut(string? text) => text is { Length: > MaxText } ? text[..MaxText] + "…" : text;
+
     public static ProblemDetails NotFound(string detail) => new()
     {
         Type = NotFoundType,
