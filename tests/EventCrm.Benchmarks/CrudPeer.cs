@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
 using NpgsqlTypes;
@@ -120,6 +121,8 @@ public static class CrudPeer
     public static async Task Serve(string[] args)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
+        // What a production deployment of such an API logs: warnings and errors, no line per request.
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.Configuration.GetConnectionString("Postgres")) { MaxPoolSize = 128 }.ConnectionString);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
@@ -199,7 +202,7 @@ public static class CrudPeer
         batch.BatchCommands.Add(Batched("update peer.customers set version = version + 1, total_spent = total_spent + $2, purchases = purchases + 1, last_purchase_at = $3, updated_at = $3 where id = $1", id, body.Amount, now));
         batch.BatchCommands.Add(Batched("insert into peer.purchases values ($1, $2, $3, $4, $5, $6, $7)", purchase, id, body.Amount, body.Currency, body.Product, body.Category, now));
         batch.BatchCommands.Add(Audit(id, "purchase recorded", user, now, body));
-        if (key.Length > 0) batch.BatchCommands.Add(Batched("update peer.idempotency set answer = $2 where key = $1", key, Json(reply)));
+        if (key.Length > 0) batch.BatchCommands.Add(Batched("update peer.idempotency set answer = $2::jsonb where key = $1", key, Json(reply)));
         await using (batch) await batch.ExecuteNonQueryAsync();
         await transaction.CommitAsync();
         return Results.Ok(reply);
