@@ -21,6 +21,7 @@ public static class CustomerStorage
         // Trigram search on names; trusted extension, so the database owner may create it.
         options.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));
         options.Storage.ExtendedSchemaObjects.Add(DuplicateScan.Table());
+        options.Storage.ExtendedSchemaObjects.Add(DuplicateScan.ScansTable());
 
         // One e-mail, one customer: claims written with the events, outside any read model.
         options.Storage.ExtendedSchemaObjects.Add(EmailOwnership.Definition());

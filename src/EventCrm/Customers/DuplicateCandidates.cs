@@ -21,6 +21,16 @@ public record DuplicateCandidate(DuplicateSide First, DuplicateSide Second, stri
 public record DuplicateScanQueued(string JobId);
 
 /// <summary>
+/// A page of pairs, and when the scan that found them ran: an empty list before the first scan says so, rather
+/// than reading as "no duplicates".
+/// </summary>
+public record DuplicatePairs(IReadOnlyList<DuplicateCandidate> Items, long PageNumber, long PageSize, long Total,
+    DateTimeOffset? LastScanAt, string? Note)
+{
+    public long PageCount => PageSize == 0 ? 0 : (Total + PageSize - 1) / PageSize;
+}
+
+/// <summary>
 /// Finds customers that look like the same person. E-mail addresses are unique, so the signals are a shared
 /// phone number and names whose trigram similarity (pg_trgm) is at least <see cref="NameSimilarity"/> within
 /// one country. Comparing every pair takes seconds on a large base, so a scan (a recurring job, or on demand)
@@ -33,6 +43,10 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
     public const double NameSimilarity = 0.8;
     public const string TableName = "customer_duplicate_candidates";
     public const string Candidates = $"{Schemas.Crm}.{TableName}";
+    public const string ScansTableName = "customer_duplicate_scans";
+    public const string Scans = $"{Schemas.Crm}.{ScansTableName}";
+    public const string NotScannedYet =
+        "No scan for duplicates has run yet: pairs appear after the first one (POST /api/customers/duplicates/scan, or on its schedule, Jobs:ScanDuplicatesCron).";
     private const string Open = "status not in ('Merged', 'Erased')";
 
     public static Table Table()
@@ -43,6 +57,15 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
         table.AddColumn<string>("reason").AsPrimaryKey();
         table.AddColumn<double>("similarity").NotNull();
         table.AddColumn<DateTimeOffset>("found_at").NotNull();
+        return table;
+    }
+
+    /// <summary>One row: when the last scan committed.</summary>
+    public static Table ScansTable()
+    {
+        var table = new Table(Scans);
+        table.AddColumn<int>("id").AsPrimaryKey();
+        table.AddColumn<DateTimeOffset>("last_run_at").NotNull();
         return table;
     }
 
@@ -84,6 +107,13 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
         await command.ExecuteNonQueryAsync(cancellation);
         await using (var analyze = new NpgsqlCommand($"analyze {Candidates}", connection, transaction))
             await analyze.ExecuteNonQueryAsync(cancellation);
+        await using (var ran = new NpgsqlCommand(
+            $"insert into {Scans} (id, last_run_at) values (1, @now) on conflict (id) do update set last_run_at = excluded.last_run_at",
+            connection, transaction))
+        {
+            ran.Parameters.AddWithValue("now", clock.GetUtcNow());
+            await ran.ExecuteNonQueryAsync(cancellation);
+        }
         await transaction.CommitAsync(cancellation);
     }
 
@@ -94,7 +124,7 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
             session.QueueSqlCommand($"delete from {Candidates} where first = ? or second = ?", CustomerId, CustomerId);
     }
 
-    public async Task<Page<DuplicateCandidate>> Read(int page, int pageSize, CancellationToken cancellation)
+    public async Task<DuplicatePairs> Read(int page, int pageSize, CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
             with page as (
@@ -117,7 +147,10 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
                 Math.Round(reader.GetDouble(13), 3), reader.GetFieldValue<DateTimeOffset>(14)));
             total = reader.GetInt64(15);
         }
-        return new Page<DuplicateCandidate>(candidates, page, pageSize, total);
+        await reader.DisposeAsync();
+        await using var last = database.CreateCommand($"select last_run_at from {Scans} where id = 1");
+        var lastScanAt = await last.ExecuteScalarAsync(cancellation) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : (DateTimeOffset?)null;
+        return new DuplicatePairs(candidates, page, pageSize, total, lastScanAt, lastScanAt is null ? NotScannedYet : null);
     }
 
     private static DuplicateSide Side(NpgsqlDataReader reader, int at) => new(
@@ -135,10 +168,10 @@ public static class DuplicateCandidatesEndpoint
         new FieldErrors().CheckPaging(page, pageSize).ToProblem();
 
     [WolverineGet("/api/customers/duplicates", OperationId = "GetDuplicateCandidates", Summary = "Customers that may be duplicates",
-        Description = "Pairs with the same phone number, or very similar names in the same country, as found by the last scan (see 'foundAt'); most similar first. Merging or erasing a customer removes its pairs.")]
+        Description = "Pairs with the same phone number, or very similar names in the same country, as found by the last scan ('lastScanAt'; before the first one the list is empty and 'note' says so); most similar first. Merging or erasing a customer removes its pairs.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
-    public static Task<Page<DuplicateCandidate>> Get(int? page, int? pageSize, DuplicateScan scan,
+    public static Task<DuplicatePairs> Get(int? page, int? pageSize, DuplicateScan scan,
         CancellationToken cancellation) =>
         scan.Read(page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
 }

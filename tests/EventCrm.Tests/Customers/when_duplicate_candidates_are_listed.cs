@@ -38,6 +38,32 @@ public class when_duplicate_candidates_are_listed(AppFixture app)
         return (first == a && second == b) || (first == b && second == a);
     }
 
+    private async Task<JsonElement> FirstPage() => await (await app.Host.Scenario(s =>
+    {
+        s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+        s.Get.Url("/api/customers/duplicates");
+    })).Body();
+
+    [Fact]
+    public async Task before_the_first_scan_the_empty_list_says_no_scan_has_run_and_after_one_says_when()
+    {
+        await using (var forget = app.Host.Services.GetRequiredService<Npgsql.NpgsqlDataSource>()
+                         .CreateCommand($"delete from {DuplicateScan.Scans}; delete from {DuplicateScan.Candidates}"))
+            await forget.ExecuteNonQueryAsync();
+
+        var before = await FirstPage();
+        before.GetProperty("items").GetArrayLength().ShouldBe(0);
+        before.GetProperty("lastScanAt").ValueKind.ShouldBe(JsonValueKind.Null);
+        before.GetProperty("note").GetString()!.ShouldContain("No scan for duplicates has run yet");
+
+        var started = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await app.Host.Services.GetRequiredService<DuplicateScan>().Run(CancellationToken.None);
+
+        var after = await FirstPage();
+        after.GetProperty("lastScanAt").GetDateTimeOffset().ShouldBeGreaterThan(started);
+        after.GetProperty("note").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
     [Fact]
     public async Task customers_sharing_a_phone_are_a_pair()
     {
