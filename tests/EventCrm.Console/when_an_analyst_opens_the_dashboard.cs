@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using EventCrm.Infrastructure.Security;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -80,6 +82,35 @@ public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
         await Expect(visit.Page.Locator("#revenue-breakdown h2")).ToHaveTextAsync("Revenue by category");
         new Uri(visit.Page.Url).Query.ShouldContain("by=category");
         await Expect(visit.Page.Locator("#revenue-breakdown tbody")).ToContainTextAsync("'=HYPERLINK(\"x\")");
+        visit.Problems.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task the_pipeline_is_shown_now_and_as_of_a_date_as_the_api_reports_it()
+    {
+        await using var visit = await Visit.SignedIn(app, Roles.Analyst);
+        using var analyst = app.Client(Roles.Analyst);
+
+        await visit.Open("dashboard.html");
+        var now = await analyst.GetFromJsonAsync<JsonElement>("/api/reports/pipeline");
+        var stage = now.GetProperty("stages")[0];
+        var row = visit.Page.Locator("#pipeline-asof tbody tr");
+        await Expect(row).ToHaveCountAsync(now.GetProperty("stages").GetArrayLength());
+        (await row.First.Locator("td").AllInnerTextsAsync()).Take(4)
+            .ShouldBe([stage.GetProperty("stage").GetString()!, "EUR", "1", "5000"]);
+        var download = await visit.Page.RunAndWaitForDownloadAsync(() => visit.Page.Locator("#pipeline-asof button.download").ClickAsync());
+        (await File.ReadAllTextAsync((await download.PathAsync())!)).ShouldBe(
+            $"stage,currency,count,total,probability,weighted\r\n{stage.GetProperty("stage").GetString()},EUR,1,{stage.GetProperty("total").GetRawText()},{stage.GetProperty("probability").GetRawText()},{stage.GetProperty("weighted").GetRawText()}\r\n");
+
+        // Yesterday the deal (opened today) was not in the pipeline.
+        var yesterday = DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd");
+        (await analyst.GetFromJsonAsync<JsonElement>($"/api/reports/pipeline?asOf={yesterday}")).GetProperty("stages").GetArrayLength().ShouldBe(0);
+        await visit.Page.GetByLabel("Pipeline as of").FillAsync(yesterday);
+        await visit.Page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(visit.Page.Locator("#pipeline-asof h2")).ToHaveTextAsync($"Pipeline as of {yesterday}");
+        await Expect(visit.Page.Locator("#pipeline-asof table")).ToBeVisibleAsync();
+        (await row.CountAsync()).ShouldBe(0);
+        new Uri(visit.Page.Url).Query.ShouldContain($"asOf={yesterday}");
         visit.Problems.ShouldBeEmpty();
     }
 }

@@ -80,7 +80,10 @@ public sealed partial class when_the_pages_are_checked(ConsoleApp app, ITestOutp
         bare.StatusCode.ShouldBe(HttpStatusCode.Redirect);
         bare.Headers.Location!.OriginalString.ShouldBe("/console/");
         (await http.GetAsync("/console/no-such-page.html")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        (await http.GetAsync("/console/%2e%2e/appsettings.json")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        // A way out of the console's folder leaves the console: the API's own answer (no token, no file).
+        var outside = await http.GetAsync("/console/%2e%2e/appsettings.json");
+        outside.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        (await outside.Content.ReadAsStringAsync()).ShouldNotContain("ConnectionStrings");
         (await http.GetAsync("/console/EventCrm.dll")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         var post = await http.PostAsync("/console/index.html", new StringContent("token=x"));
         post.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
