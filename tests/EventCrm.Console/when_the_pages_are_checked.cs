@@ -113,8 +113,11 @@ public sealed partial class when_the_pages_are_checked(ConsoleApp app, ITestOutp
     [Fact]
     public async Task an_expired_session_ends_and_a_bad_token_is_refused_with_a_reason()
     {
-        await using var visit = await Visit.SignedIn(app, Roles.Auditor, lifetime: TimeSpan.FromSeconds(3));
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        var shortLived = app.Token(Roles.Auditor, lifetime: TimeSpan.FromSeconds(6));
+        var expires = DateTimeOffset.UtcNow.AddSeconds(6);
+        await using var visit = await Visit.Start(app);
+        await visit.SignIn(shortLived);
+        await Task.Delay(expires - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(0.5));
         await visit.Open("customers.html");
         await Expect(visit.Page.Locator("#ended")).ToHaveTextAsync("Your token expired: sign in with a new one.");
 

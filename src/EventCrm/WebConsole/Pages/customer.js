@@ -81,9 +81,29 @@ async function asOf() {
   const slider = el("input", { id: "version", type: "range", min: 1, max: latest, step: 1, value: latest, "aria-valuetext": describe(latest) });
   const label = el("output", { id: "version-label", for: "version" }, describe(latest));
   const shown = el("div", { id: "asof-profile", "aria-live": "polite" });
+  // Or a moment: the API says which version was in force then (the profile's own version), and the slider goes there.
+  const at = el("input", { id: "at", name: "at", type: "datetime-local", step: 1 });
+  const atProblem = el("p", { id: "at-problem", role: "status" });
+  const atForm = el("form", { class: "filters", method: "post" },
+    el("div", {}, el("label", { for: "at" }, "Or as it was at (UTC)"), at),
+    el("button", { type: "submit" }, "Show that moment"));
+  atForm.addEventListener("submit", async event => {
+    event.preventDefault();
+    atProblem.textContent = "";
+    if (!at.value) return;
+    const moment = `${at.value.length === 16 ? `${at.value}:00` : at.value}Z`;
+    try {
+      const then = await api(`api/customers/${id}/as-of?at=${encodeURIComponent(moment)}`);
+      slider.value = String(then.version);
+      render(then.version);
+    } catch (error) {
+      atProblem.textContent = error.status === 404 ? `The customer did not exist yet at ${moment}.` : error.message;
+    }
+  });
   clear(target,
     el("p", { class: "help" }, "Move the slider over the customer's versions: the profile as it was then, with what changed from the version before marked."),
     el("div", { class: "slider" }, el("label", { for: "version" }, "Version"), slider, label),
+    atForm, atProblem,
     shown);
 
   let asked = 0;
