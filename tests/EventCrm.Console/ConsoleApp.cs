@@ -71,11 +71,15 @@ public sealed class ConsoleApp : IAsyncLifetime
         _app.BeginErrorReadLine();
 
         // Chromium starts while the application does.
+        var watch = Stopwatch.StartNew();
         var browser = StartBrowser();
         Admin = Client(Roles.Admin, "alice");
         await Ready();
+        var ready = watch.Elapsed;
         Browser = await browser;
+        var launched = watch.Elapsed;
         await Seed();
+        _log.Enqueue($"[console suite] application ready after {ready.TotalSeconds:F1} s, Chromium after {launched.TotalSeconds:F1} s, seeded and projected after {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     private async Task<IBrowser> StartBrowser()
