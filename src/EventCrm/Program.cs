@@ -11,6 +11,7 @@ using EventCrm.Infrastructure.Security;
 using EventCrm.Models;
 using EventCrm.Sales;
 using EventCrm.Service;
+using EventCrm.WebConsole;
 using JasperFx;
 using Serilog;
 using Wolverine.Http;
@@ -55,6 +56,8 @@ app.UseCorrelationId();
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The console's static pages, before routing: they are no API operation and hold no data (see WebConsoleModule).
+app.UseWebConsole();
 app.UseRouting();
 app.UseCrmObservability();
 app.UseHttpRejections();

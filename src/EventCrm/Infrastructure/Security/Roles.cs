@@ -30,6 +30,8 @@ public static class Policies
     public const string ModelsTrain = "models:train";
     public const string Audit = "audit";
     public const string Admin = "admin";
+    /// <summary>Any of the known roles: reading one's own session (<c>GET /api/me</c>).</summary>
+    public const string SignedIn = "signed-in";
 
     internal static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
     {
@@ -44,5 +46,6 @@ public static class Policies
         [ModelsTrain] = [Roles.Admin, Roles.Analyst],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
+        [SignedIn] = [.. Roles.All],
     };
 }
