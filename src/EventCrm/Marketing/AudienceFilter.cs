@@ -197,7 +197,7 @@ internal static class AudienceFields
         JsonElement? value = (spec.Type, node.Op) switch
         {
             (FieldType.Number, "between") => Numbers(node.Value, 2, errors, path),
-            (FieldType.Number, _) => Numbers(node.Value, 1, errors, path) is { } one ? one[0] : null,
+            (FieldType.Number, _) => Numbers(node.Value, 1, errors, path),
             (FieldType.Text, "in" or "notIn") or (FieldType.Tags, _) => Texts(node.Value, spec, errors, path, many: true),
             _ => Texts(node.Value, spec, errors, path, many: false),
         };

@@ -48,7 +48,7 @@ public sealed partial class EmailComposer(IOptions<MarketingRules> options, Link
         {
             if (url.StartsWith(Rules.PublicBaseUrl, StringComparison.OrdinalIgnoreCase)) return url;
             var tagged = WithUtm(url, campaign, variant.Id);
-            tracked.Add(tagged);
+            if (!tracked.Contains(tagged)) tracked.Add(tagged);
             return Url("click", links.Sign(LinkKind.Click, now, Rules.Links.TrackingLifetime, campaign.Id, recipient, url: tagged));
         }
         html = HtmlLink().Replace(html, m =>
