@@ -30,8 +30,9 @@ public sealed class AudienceMembershipKeeper : SubscriptionBase
         IncludeType<AudienceFilterChanged>();
         IncludeType<AudienceRefreshRequested>();
         IncludeType<ModelScoredCustomers>();
-        // Audiences start empty and are evaluated in full when defined: the history before the first run is not needed.
-        Options.SubscribeFromPresent();
+        // From the first event: an audience defined before this subscription's first start must still be evaluated.
+        // On an existing store that means reading the customer events once, which is quick while no dynamic audience
+        // exists (each range is then a single query).
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,

@@ -33,8 +33,8 @@ public sealed class CampaignSender(
 {
     public const string Source = "job:campaign-sender";
 
-    /// <summary>This process, as named on the claims it makes.</summary>
-    public static readonly string Process = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+    /// <summary>This sender (one per application instance), as named on the claims it makes.</summary>
+    public string Process { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     private SendingRules Rules => options.Value.Sending;
 
