@@ -66,6 +66,19 @@ public class when_a_caller_is_not_authorised(AppFixture app)
     }
 
     [Fact]
+    public void every_public_route_that_takes_a_signed_token_or_a_form_is_rate_limited()
+    {
+        var endpoints = app.Host.Services.GetServices<EndpointDataSource>().SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => SignedPublicRoutes.Contains("/" + e.RoutePattern.RawText!.TrimStart('/')) || e.RoutePattern.RawText!.Contains("/leads"))
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+            .ToList();
+
+        endpoints.Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct().Count().ShouldBe(SignedPublicRoutes.Length + 1);
+        foreach (var endpoint in endpoints)
+            endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().ShouldNotBeNull(endpoint.DisplayName);
+    }
+
+    [Fact]
     public async Task health_answers_without_a_token()
     {
         await app.Host.Scenario(s => s.Get.Url("/health/live"));
