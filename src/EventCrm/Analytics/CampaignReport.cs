@@ -17,15 +17,15 @@ namespace EventCrm.Analytics;
 /// </summary>
 public static class CampaignReport
 {
-    [WolverineGet("/api/marketing/campaigns/{id}/report", OperationId = "GetCampaignReport", Summary = "A campaign's figures and rates",
+    [WolverineGet("/api/marketing/campaigns/{campaignId}/report", OperationId = "GetCampaignReport", Summary = "A campaign's figures and rates",
         Description = "Audience, holdout, sent, delivered, bounced (hard/soft), opened, clicked, unsubscribed, complaints, cost; rates as Odoo computes them (a share of expected − cancelled). JSON, text/csv, image/png or image/svg+xml (a funnel).")]
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Marketing", "Analytics")]
-    public static async Task<IResult> Get(Guid id, HttpContext http, IQuerySession session, NpgsqlDataSource database, StoreNames names,
+    public static async Task<IResult> Get(Guid campaignId, HttpContext http, IQuerySession session, NpgsqlDataSource database, StoreNames names,
         CancellationToken cancellation)
     {
-        var figures = await CampaignResults.For(id, session, database, names, cancellation);
-        if (figures is null) return Results.Problem(Problems.NotFound($"No campaign has id {id}."));
+        var figures = await CampaignResults.For(campaignId, session, database, names, cancellation);
+        if (figures is null) return Results.Problem(Problems.NotFound($"No campaign has id {campaignId}."));
         return Formats.Respond(http, figures, () => Table(figures), () => Funnel(figures));
     }
 

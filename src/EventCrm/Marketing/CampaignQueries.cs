@@ -41,18 +41,18 @@ public static class ListCampaignsEndpoint
 
 public static class CampaignQueries
 {
-    [WolverineGet("/api/marketing/campaigns/{id}", OperationId = "GetCampaign", Summary = "A campaign")]
+    [WolverineGet("/api/marketing/campaigns/{campaignId}", OperationId = "GetCampaign", Summary = "A campaign")]
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Marketing")]
-    public static CampaignView Get([Document(OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No campaign has id {0}")] CampaignView campaign) =>
+    public static CampaignView Get([Document("campaignId", OnMissing = OnMissing.ProblemDetailsWith404, MissingMessage = "No campaign has id {0}")] CampaignView campaign) =>
         campaign;
 
-    [WolverineGet("/api/marketing/campaigns/{id}/history", OperationId = "GetCampaignHistory", Summary = "Every event of a campaign")]
+    [WolverineGet("/api/marketing/campaigns/{campaignId}/history", OperationId = "GetCampaignHistory", Summary = "Every event of a campaign")]
     [Authorize(Policy = Policies.MarketingHistory)]
     [Tags("Marketing", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid id, int? page, int? pageSize,
+    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid campaignId, int? page, int? pageSize,
         IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Campaign>(id, "campaign", page, pageSize, session, events, cancellation);
+        StreamHistory.History<Campaign>(campaignId, "campaign", page, pageSize, session, events, cancellation);
 }
 
 public class RecipientSearch
@@ -69,14 +69,14 @@ public static class ListCampaignRecipientsEndpoint
     public static ProblemDetails Validate([AsParameters] RecipientSearch search) =>
         new FieldErrors().CheckPaging(search.Page, search.PageSize).OptionalText("skipReason", search.SkipReason, 50).ToProblem();
 
-    [WolverineGet("/api/marketing/campaigns/{id}/recipients", OperationId = "ListCampaignRecipients",
+    [WolverineGet("/api/marketing/campaigns/{campaignId}/recipients", OperationId = "ListCampaignRecipients",
         Summary = "What happened with each customer the campaign reached", Description = "Filter by status, skip reason and group; by customer id.")]
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Marketing")]
-    public static async Task<Page<CampaignRecipientView>> List(Guid id, [AsParameters] RecipientSearch search, IQuerySession session,
+    public static async Task<Page<CampaignRecipientView>> List(Guid campaignId, [AsParameters] RecipientSearch search, IQuerySession session,
         CancellationToken cancellation)
     {
-        IQueryable<CampaignRecipientView> query = session.Query<CampaignRecipientView>().Where(v => v.CampaignId == id);
+        IQueryable<CampaignRecipientView> query = session.Query<CampaignRecipientView>().Where(v => v.CampaignId == campaignId);
         if (search.Status is { } status) query = query.Where(v => v.Status == status);
         if (!string.IsNullOrWhiteSpace(search.SkipReason)) query = query.Where(v => v.SkipReason == search.SkipReason.Trim());
         if (search.Group is { } group) query = query.Where(v => v.Group == group);

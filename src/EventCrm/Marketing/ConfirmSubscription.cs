@@ -5,7 +5,6 @@ using EventCrm.Sales;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Wolverine.Http;
@@ -53,8 +52,8 @@ public static class ConfirmSubscriptionEndpoint
     [WolverineGet("/mail/confirm/{token}", OperationId = "ShowConfirmSubscription",
         Summary = "The page a double opt-in link opens (public, signed token)", Description = "Shows a button that confirms; opening the link changes nothing.")]
     [AllowAnonymous]
-    [EnableRateLimiting(MailLinks.RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(MailLinks.RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> Show(string token, HttpContext http, LinkTokens links, IQuerySession session, TimeProvider clock,
         CancellationToken cancellation)
     {
@@ -70,8 +69,8 @@ public static class ConfirmSubscriptionEndpoint
         Summary = "Confirm a double opt-in (public, signed single-use token)",
         Description = "Records the lead's confirmation with its time, IP address, user agent and consent text version; an existing customer with the address gets the consent at once, a lead when it converts.")]
     [AllowAnonymous]
-    [EnableRateLimiting(MailLinks.RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(MailLinks.RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> Confirm(string token, HttpContext http, LinkTokens links, IDocumentSession session, TimeProvider clock,
         CancellationToken cancellation)
     {

@@ -4,7 +4,6 @@ using EventCrm.Infrastructure.Http;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Wolverine.Http;
 
 namespace EventCrm.Marketing;
@@ -24,8 +23,8 @@ public static class MailLinks
     [WolverineGet("/mail/unsubscribe/{token}", OperationId = "ShowUnsubscribe", Summary = "The page an unsubscribe link opens (public, signed token)",
         Description = "Shows a button that unsubscribes; opening the link changes nothing (mail scanners open links).")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> ShowUnsubscribe(string token, HttpContext http, LinkTokens links, IQuerySession session,
         TimeProvider clock, CancellationToken cancellation)
     {
@@ -40,8 +39,8 @@ public static class MailLinks
     [WolverinePost("/mail/unsubscribe/{token}", OperationId = "Unsubscribe", Summary = "One-click unsubscribe (RFC 8058; public, signed single-use token)",
         Description = "What List-Unsubscribe-Post triggers: withdraws the customer's e-mail consent for the campaign's purpose. No session needed.")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> Unsubscribe(string token, HttpContext http, LinkTokens links, IDocumentSession session,
         TimeProvider clock, CancellationToken cancellation)
     {
@@ -69,8 +68,8 @@ public static class MailLinks
 
     [WolverineGet("/mail/open/{token}", OperationId = "TrackOpen", Summary = "The open pixel (public, signed token)")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> Open(string token, HttpContext http, LinkTokens links, IDocumentSession session, TimeProvider clock,
         CancellationToken cancellation)
     {
@@ -85,8 +84,8 @@ public static class MailLinks
     [WolverineGet("/mail/click/{token}", OperationId = "TrackClick", Summary = "A tracked link (public, signed token)",
         Description = "Redirects to the link the token was made for: only links that were in the message, so it redirects nowhere else.")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> Click(string token, HttpContext http, LinkTokens links, IDocumentSession session, TimeProvider clock,
         CancellationToken cancellation)
     {
@@ -108,8 +107,8 @@ public static class MailLinks
 
     [WolverineGet("/mail/preferences/{token}", OperationId = "ShowPreferences", Summary = "A customer's mail preferences (public, signed token)")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> ShowPreferences(string token, HttpContext http, LinkTokens links, IQuerySession session,
         MarketingRules rules, TimeProvider clock, CancellationToken cancellation)
     {
@@ -126,8 +125,8 @@ public static class MailLinks
     [WolverinePost("/mail/preferences/{token}", OperationId = "SavePreferences", Summary = "Save a customer's mail preferences (public, signed token)",
         Description = "A form: 'purpose' once per purpose wanted, 'stopAll=on' to stop all marketing mail (the suppression list).")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
-    [Tags("Public mail links")]
+    [RateLimited(RateLimitPolicy)]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<IResult> SavePreferences(string token, HttpContext http, LinkTokens links, IDocumentSession session,
         MarketingRules rules, TimeProvider clock, CancellationToken cancellation)
     {

@@ -3,7 +3,6 @@ using EventCrm.Infrastructure.Http;
 using Marten;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
@@ -43,9 +42,9 @@ public static class MailProviderWebhookEndpoint
         Summary = "Bounces and complaints from the mail provider (public, Standard Webhooks signature)",
         Description = "Body: {\"events\": [{\"type\": \"bounce\"|\"complaint\", \"messageId\", \"bounce\": \"hard\"|\"soft\", \"status\", \"diagnostic\", \"at\"}]}.")]
     [AllowAnonymous]
-    [EnableRateLimiting(RateLimitPolicy)]
+    [RateLimited(RateLimitPolicy)]
     [RequestSizeLimit(MaxBodyBytes)]
-    [Tags("Public mail links")]
+    [Tags(MarketingModule.PublicMailLinks)]
     public static async Task<(IResult, IMartenOp, OutgoingMessages)> Post(HttpRequest request, IQuerySession session,
         IOptions<MarketingRules> options, TimeProvider clock, CancellationToken cancellation)
     {

@@ -1,5 +1,5 @@
-using System.Threading.RateLimiting;
 using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Sales;
@@ -16,8 +16,12 @@ namespace EventCrm.Marketing;
 /// </summary>
 public static class MarketingModule
 {
+    public const string PublicMailLinks = "Public mail links";
+
     public static IServiceCollection AddMarketing(this IServiceCollection services)
     {
+        services.AddApiTag("Marketing", "Audiences, campaigns with frozen audiences, holdouts and A/B tests, e-mail that respects consent and suppression, touches, costs and reports.", 800)
+            .AddApiTag(PublicMailLinks, "The public routes the links in marketing mail open (unsubscribe, preferences, confirmation, open pixel, clicks) and the mail provider's webhook: no token, signed links or bodies, rate-limited.", 810);
         services.AddSettings<MarketingRules>(MarketingRules.Section);
         services.AddOptions<MarketingRules>()
             .Validate<IOptions<AuthOptions>>((rules, auth) => HasLinkKey(rules, auth.Value),
@@ -45,12 +49,10 @@ public static class MarketingModule
         services.AddRecurringJob<RefreshAudiences>(RefreshAudiences.JobId, "Marketing:RefreshAudiencesCron", "5 0 * * *",
             job => job.Run(CancellationToken.None));
 
-        // The public mail routes: a few requests a minute per client address.
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(MailLinks.RateLimitPolicy, http => PerAddress(http, rules => rules.Links.RequestsPerMinute));
-            limiter.AddPolicy(MailProviderWebhookEndpoint.RateLimitPolicy, http => PerAddress(http, rules => rules.Bounces.WebhookRequestsPerMinute));
-        });
+        // The public mail routes: so many requests a minute per client address and route, counted across the nodes.
+        services.AddRateLimits(policies => policies
+            .Add(MailLinks.RateLimitPolicy, http => PerAddress(http, "mail-links", rules => rules.Links.RequestsPerMinute))
+            .Add(MailProviderWebhookEndpoint.RateLimitPolicy, http => PerAddress(http, "mail-webhooks", rules => rules.Bounces.WebhookRequestsPerMinute)));
         return services;
     }
 
@@ -67,13 +69,9 @@ public static class MarketingModule
         }
     }
 
-    private static RateLimitPartition<string> PerAddress(HttpContext http, Func<MarketingRules, int> limit) =>
-        RateLimitPartition.GetFixedWindowLimiter($"{http.Connection.RemoteIpAddress}|{http.GetEndpoint()?.DisplayName}", _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = limit(http.RequestServices.GetRequiredService<MarketingRules>()),
-            Window = TimeSpan.FromMinutes(1),
-            QueueLimit = 0,
-        });
+    private static RateLimitRule PerAddress(HttpContext http, string policy, Func<MarketingRules, int> limit) =>
+        new($"{policy}|{http.Connection.RemoteIpAddress}|{(http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText}",
+            limit(http.RequestServices.GetRequiredService<MarketingRules>()), TimeSpan.FromMinutes(1));
 }
 
 /// <summary>

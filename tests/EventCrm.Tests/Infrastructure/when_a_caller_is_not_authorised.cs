@@ -75,7 +75,7 @@ public class when_a_caller_is_not_authorised(AppFixture app)
 
         endpoints.Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct().Count().ShouldBe(SignedPublicRoutes.Length + 1);
         foreach (var endpoint in endpoints)
-            endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>().ShouldNotBeNull(endpoint.DisplayName);
+            endpoint.Metadata.GetMetadata<EventCrm.Infrastructure.Http.RateLimitedAttribute>().ShouldNotBeNull(endpoint.DisplayName);
     }
 
     [Fact]

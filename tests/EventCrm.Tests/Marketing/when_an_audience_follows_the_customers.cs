@@ -122,7 +122,7 @@ public class when_an_audience_follows_the_customers(AppFixture app)
         before.ShouldContain(r => r.Contains(audience.ToString()));
 
         using var daemon = await app.Store.BuildProjectionDaemonAsync();
-        await daemon.RebuildProjectionAsync(typeof(AudienceMembership).FullName!, CancellationToken.None);
+        await daemon.RebuildProjectionAsync(nameof(AudienceMembership), CancellationToken.None);
 
         (await Rows()).ShouldBe(before);
     }
@@ -150,11 +150,12 @@ public class when_a_static_list_is_edited(AppFixture app)
         var cleo = await app.Customer("Cleo Filed");
         var audience = (await app.Ok("/api/marketing/audiences", new { name = "VIP list" }, 201)).GetProperty("id").GetGuid();
 
+        var nobody = Guid.NewGuid();
         var edited = await app.Ok($"/api/marketing/audiences/{audience}/members",
-            new { version = 1, add = new[] { ann.Id, Guid.Empty }, addEmails = new[] { bob.Email.ToUpperInvariant(), "nobody@example.com" } });
+            new { version = 1, add = new[] { ann.Id, nobody }, addEmails = new[] { bob.Email.ToUpperInvariant(), "nobody@example.com" } });
         edited.GetProperty("entered").GetInt32().ShouldBe(2);
         edited.GetProperty("unmatchedEmails").EnumerateArray().Select(e => e.GetString()).ShouldBe(["nobody@example.com"]);
-        edited.GetProperty("unknownCustomers").EnumerateArray().Select(e => e.GetGuid()).ShouldBe([Guid.Empty]);
+        edited.GetProperty("unknownCustomers").EnumerateArray().Select(e => e.GetGuid()).ShouldBe([nobody]);
 
         var import = await app.Host.Scenario(s =>
         {
