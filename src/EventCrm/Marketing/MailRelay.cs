@@ -2,6 +2,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Mvc;
 using MimeKit;
 
 namespace EventCrm.Marketing;
@@ -50,6 +51,24 @@ public sealed class MailRelay(IOptions<MarketingRules> options)
             throw;
         }
     }
+
+    public const int RetryAfterSeconds = 30;
+
+    /// <summary>Whether the relay could not be reached or dropped the session (as opposed to refusing a message).</summary>
+    public static bool IsUnavailable(Exception e) =>
+        e is System.Net.Sockets.SocketException or IOException or SmtpProtocolException or ServiceNotConnectedException or TimeoutException
+            or System.Security.Authentication.AuthenticationException or MailKit.Security.AuthenticationException
+            or SslHandshakeException or SmtpCommandException
+        || (e is OperationCanceledException && e.InnerException is TimeoutException);
+
+    /// <summary>The answer to a request that needed the relay while it is away.</summary>
+    public static ProblemDetails Unavailable => new()
+    {
+        Type = "urn:eventcrm:problem:mail-relay-unavailable",
+        Title = "The mail relay cannot be reached just now.",
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Detail = "Nothing was sent or recorded. Retry after the number of seconds in Retry-After.",
+    };
 
     /// <summary>A one-off message (a test mail, a confirmation) on a connection of its own.</summary>
     public async Task<RelayAnswer> SendOne(MimeMessage message, CancellationToken cancellation)

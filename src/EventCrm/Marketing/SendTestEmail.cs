@@ -87,16 +87,32 @@ public static class SendTestEmailEndpoint
         Description = "Subjects start with [Test]; the links work but record nothing. Scheduling needs a test of the current content.")]
     [Authorize(Policy = Policies.MarketingWrite)]
     [Tags("Marketing")]
-    public static async Task<(TestEmailResponse, Events)> Post(SendTestEmail command, PreviewCustomer customer, [Target] Campaign campaign,
-        EmailComposer composer, MailRelay relay, TimeProvider clock, CancellationToken cancellation)
+    [ProducesResponseType<TestEmailResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
+    public static async Task<(IResult, Events)> Post(SendTestEmail command, PreviewCustomer customer, [Target] Campaign campaign,
+        EmailComposer composer, MailRelay relay, HttpContext http, TimeProvider clock, CancellationToken cancellation)
     {
         var now = clock.GetUtcNow();
         var to = ContactDetails.NormaliseEmail(command.To)!;
         var profile = customer.OrSample(to);
-        await using var connection = await relay.Connect(cancellation);
-        foreach (var variant in campaign.Variants.OrderBy(v => v.Id, StringComparer.Ordinal))
-            await connection.Send(composer.Compose(campaign, variant, profile, now, to).Message, cancellation);
+        var refused = new List<string>();
+        try
+        {
+            await using var connection = await relay.Connect(cancellation);
+            foreach (var variant in campaign.Variants.OrderBy(v => v.Id, StringComparer.Ordinal))
+                if (await connection.Send(composer.Compose(campaign, variant, profile, now, to).Message, cancellation) is not RelayAnswer.Accepted)
+                    refused.Add(variant.Id);
+        }
+        catch (Exception e) when (MailRelay.IsUnavailable(e))
+        {
+            // Nothing was recorded: the test can be sent again once the relay answers.
+            http.Response.Headers.RetryAfter = MailRelay.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return (Results.Problem(MailRelay.Unavailable), []);
+        }
+        if (refused.Count > 0)
+            return (Results.Problem(Problems.RuleViolation("The mail relay refused the test.",
+                $"It did not take variant(s) {string.Join(", ", refused)} for {to}; check the address and the relay.")), []);
         var variants = campaign.Variants.Select(v => v.Id).Order(StringComparer.Ordinal).ToList();
-        return (new TestEmailResponse(campaign.Version + 1, variants), [new TestEmailSent(to, variants, now)]);
+        return (Results.Ok(new TestEmailResponse(campaign.Version + 1, variants)), [new TestEmailSent(to, variants, now)]);
     }
 }
