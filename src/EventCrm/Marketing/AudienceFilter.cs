@@ -57,7 +57,8 @@ public sealed record AudienceFilter(
             if (members.Count == 0) errors.Add($"{path}.{name}", $"'{name}' needs at least one condition.");
             var cleaned = new List<AudienceFilter>();
             for (var i = 0; i < members.Count; i++)
-                if (Clean(members[i], errors, $"{path}.{name}[{i}]", depth + 1, ref count) is { } member) cleaned.Add(member);
+                if (members[i] is null) errors.Add($"{path}.{name}[{i}]", "A part of a filter cannot be null.");
+                else if (Clean(members[i], errors, $"{path}.{name}[{i}]", depth + 1, ref count) is { } member) cleaned.Add(member);
             return node.All is not null ? new AudienceFilter(All: cleaned) : new AudienceFilter(Any: cleaned);
         }
         count++;

@@ -18,7 +18,8 @@ public static class CampaignChecks
             ? Problems.None
             : Problems.RuleViolation($"A {campaign.Status.ToString().ToLowerInvariant()} campaign cannot {action}.",
                 $"Campaign {campaign.Id} is {campaign.Status.ToString().ToLowerInvariant()}; this needs it to be {string.Join(" or ", allowed.Select(s => s.ToString().ToLowerInvariant()))}.",
-                new Dictionary<string, object?> { ["status"] = campaign.Status.ToString().ToLowerInvariant() });
+                // Not "status": that member of a problem is its HTTP status.
+                new Dictionary<string, object?> { ["campaignStatus"] = campaign.Status.ToString().ToLowerInvariant() });
     }
 
     public static readonly CampaignStatus[] BeforeStart = [CampaignStatus.Draft];

@@ -113,13 +113,9 @@ public static class ImportAudienceListEndpoint
     {
         var errors = new FieldErrors();
         if (version is null) errors.Add("version", "'version' (in the query) is required: the version of the audience you read.");
-        Stream? body = null;
-        if (request.HasFormContentType)
-            body = (await request.ReadFormAsync(cancellation)).Files.GetFile("file")?.OpenReadStream();
-        else if (request.ContentType?.StartsWith("text/", StringComparison.OrdinalIgnoreCase) == true)
-            body = request.Body;
-        if (body is null) errors.Add("file", "Send the addresses as a text/csv body or as the multipart field 'file'.");
         if (errors.Any) return (null, errors.ToProblem());
+        var (body, unusable) = await UploadedCsv.Read(request, MaxBytes, cancellation);
+        if (body is null) return (null, unusable);
 
         var emails = new List<string>();
         await using var csv = CsvReader.Create(body!, new CsvReaderOptions { HasHeader = false, DetectSeparatorHint = true, SkipEmptyLines = true },

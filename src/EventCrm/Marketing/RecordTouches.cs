@@ -120,10 +120,8 @@ public static class ImportTouchesEndpoint
     public static async Task<IResult> Post(Guid campaignId, HttpRequest request, IDocumentSession session, TimeProvider clock,
         CancellationToken cancellation)
     {
-        Stream? body = request.HasFormContentType
-            ? (await request.ReadFormAsync(cancellation)).Files.GetFile("file")?.OpenReadStream()
-            : request.ContentType?.StartsWith("text/", StringComparison.OrdinalIgnoreCase) == true ? request.Body : null;
-        if (body is null) return Results.Problem(new FieldErrors().Add("file", "Send the touches as a text/csv body or as the multipart field 'file'.").ToProblem());
+        var (body, unusable) = await UploadedCsv.Read(request, MaxBytes, cancellation);
+        if (body is null) return Results.Problem(unusable);
 
         var inputs = new List<TouchInput>();
         var unreadable = new List<TouchRejected>();

@@ -49,6 +49,7 @@ public sealed class AudienceFilterTests
     [InlineData("""{"field":"age","op":"between","value":[60,20]}""", "filter.value")]
     [InlineData("""{"field":"totalSpent","op":"gte","value":"lots"}""", "filter.value")]
     [InlineData("""{"all":[]}""", "filter.all")]
+    [InlineData("""{"all":[{"any":[null]}]}""", "filter.all[0].any[0]")]
     [InlineData("""{"all":[{"field":"age","op":"gt","value":1}],"field":"age"}""", "filter")]
     public void a_filter_that_cannot_be_evaluated_is_refused_naming_where(string json, string field)
     {
