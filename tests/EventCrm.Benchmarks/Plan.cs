@@ -20,9 +20,10 @@ public sealed record Plan(
     int[] ModelCustomers,
     bool ModelsOnePerProcess,
     int[] Nodes,
-    int NodesConcurrency)
+    int NodesConcurrency,
+    int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "marketing"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -39,7 +40,8 @@ public sealed record Plan(
         ModelCustomers: [10_000, 100_000],
         ModelsOnePerProcess: true,
         Nodes: [1, 2, 3],
-        NodesConcurrency: 32);
+        NodesConcurrency: 32,
+        MarketingCustomers: 100_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -56,7 +58,8 @@ public sealed record Plan(
         ModelCustomers: [1_000],
         ModelsOnePerProcess: false,
         Nodes: [1, 2],
-        NodesConcurrency: 8);
+        NodesConcurrency: 8,
+        MarketingCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;
