@@ -51,7 +51,7 @@ public static class CrmOpenApi
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "A JWT with one or more roles: admin, sales, support, marketing, analyst, auditor.",
+                    Description = "A JWT with one or more roles: admin, sales, support, marketing, analyst, auditor, integration.",
                 };
                 document.Security ??= [];
                 document.Security.Add(new OpenApiSecurityRequirement

@@ -9,8 +9,10 @@ public static class Roles
     public const string Marketing = "marketing";
     public const string Analyst = "analyst";
     public const string Auditor = "auditor";
+    /// <summary>A system that follows the CRM: reads the event feed and manages its webhooks, nothing else.</summary>
+    public const string Integration = "integration";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Sales, Support, Marketing, Analyst, Auditor];
+    public static readonly IReadOnlyList<string> All = [Admin, Sales, Support, Marketing, Analyst, Auditor, Integration];
 }
 
 /// <summary>
@@ -29,6 +31,7 @@ public static class Policies
     public const string ModelsRead = "models:read";
     public const string ModelsTrain = "models:train";
     public const string Audit = "audit";
+    public const string Integrations = "integrations";
     public const string Admin = "admin";
 
     internal static readonly IReadOnlyDictionary<string, string[]> RolesFor = new Dictionary<string, string[]>
@@ -43,6 +46,7 @@ public static class Policies
         [ModelsRead] = [Roles.Admin, Roles.Analyst, Roles.Auditor, Roles.Marketing, Roles.Sales],
         [ModelsTrain] = [Roles.Admin, Roles.Analyst],
         [Audit] = [Roles.Admin, Roles.Auditor],
+        [Integrations] = [Roles.Admin, Roles.Integration],
         [Admin] = [Roles.Admin],
     };
 }
