@@ -101,12 +101,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         public string StreamId => Json.GetProperty("data").GetProperty("streamId").GetString()!;
 
-        /// <summary>Verifies the signature as a receiver does: throws when it is forged, stale or missing.</summary>
+        /// <summary>Verifies the signature with the StandardWebhooks library: throws when it is forged, stale or missing.</summary>
         public void Verify(string secret)
         {
             var headers = new HeaderDictionary();
             foreach (var (key, value) in Headers) headers[key] = value;
             new StandardWebhook(secret).Verify(Body, headers);
         }
+
+        /// <summary>Verifies with the receiver's code in docs/integrations.md, which checks every signature in the header.</summary>
+        public bool VerifyEach(string secret) =>
+            ReceiverVerification.IsAuthentic(secret, Headers["webhook-id"], Headers["webhook-timestamp"], Headers["webhook-signature"], Body,
+                DateTimeOffset.UtcNow);
     }
 }

@@ -47,6 +47,22 @@ public class when_a_webhook_signature_is_checked
     }
 
     [Fact]
+    public void the_documented_receiver_code_refuses_the_same_and_accepts_either_secret_during_a_rotation()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var next = WebhookSubscription.NewSecret();
+        var ts = now.ToUnixTimeSeconds().ToString();
+        var both = WebhookSender.Signature([next, Secret], "msg_1", now, Payload);
+        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload, now).ShouldBeTrue();
+        ReceiverVerification.IsAuthentic(next, "msg_1", ts, both, Payload, now).ShouldBeTrue();
+        ReceiverVerification.IsAuthentic(WebhookSubscription.NewSecret(), "msg_1", ts, both, Payload, now).ShouldBeFalse();
+        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload + " ", now).ShouldBeFalse();
+        ReceiverVerification.IsAuthentic(Secret, "msg_2", ts, both, Payload, now).ShouldBeFalse();
+        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload, now.AddMinutes(10)).ShouldBeFalse();
+        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, "v1,bm90IGEgc2lnbmF0dXJl", Payload, now).ShouldBeFalse();
+    }
+
+    [Fact]
     public void the_payload_is_the_feed_event_under_its_public_type()
     {
         var @event = new FeedEvent("42", Guid.NewGuid(), "customer_registered", Guid.NewGuid(), "customer", 1,
