@@ -111,7 +111,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         /// <summary>Verifies with the receiver's code in docs/integrations.md, which checks every signature in the header.</summary>
         public bool VerifyEach(string secret) =>
-            ReceiverVerification.IsAuthentic(secret, Headers["webhook-id"], Headers["webhook-timestamp"], Headers["webhook-signature"], Body,
+            EventCrm.Client.WebhookSignature.IsAuthentic(secret, Headers["webhook-id"], Headers["webhook-timestamp"], Headers["webhook-signature"], Body,
                 DateTimeOffset.UtcNow);
     }
 }

@@ -53,13 +53,13 @@ public class when_a_webhook_signature_is_checked
         var next = WebhookSubscription.NewSecret();
         var ts = now.ToUnixTimeSeconds().ToString();
         var both = WebhookSender.Signature([next, Secret], "msg_1", now, Payload);
-        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload, now).ShouldBeTrue();
-        ReceiverVerification.IsAuthentic(next, "msg_1", ts, both, Payload, now).ShouldBeTrue();
-        ReceiverVerification.IsAuthentic(WebhookSubscription.NewSecret(), "msg_1", ts, both, Payload, now).ShouldBeFalse();
-        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload + " ", now).ShouldBeFalse();
-        ReceiverVerification.IsAuthentic(Secret, "msg_2", ts, both, Payload, now).ShouldBeFalse();
-        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, both, Payload, now.AddMinutes(10)).ShouldBeFalse();
-        ReceiverVerification.IsAuthentic(Secret, "msg_1", ts, "v1,bm90IGEgc2lnbmF0dXJl", Payload, now).ShouldBeFalse();
+        EventCrm.Client.WebhookSignature.IsAuthentic(Secret, "msg_1", ts, both, Payload, now).ShouldBeTrue();
+        EventCrm.Client.WebhookSignature.IsAuthentic(next, "msg_1", ts, both, Payload, now).ShouldBeTrue();
+        EventCrm.Client.WebhookSignature.IsAuthentic(WebhookSubscription.NewSecret(), "msg_1", ts, both, Payload, now).ShouldBeFalse();
+        EventCrm.Client.WebhookSignature.IsAuthentic(Secret, "msg_1", ts, both, Payload + " ", now).ShouldBeFalse();
+        EventCrm.Client.WebhookSignature.IsAuthentic(Secret, "msg_2", ts, both, Payload, now).ShouldBeFalse();
+        EventCrm.Client.WebhookSignature.IsAuthentic(Secret, "msg_1", ts, both, Payload, now.AddMinutes(10)).ShouldBeFalse();
+        EventCrm.Client.WebhookSignature.IsAuthentic(Secret, "msg_1", ts, "v1,bm90IGEgc2lnbmF0dXJl", Payload, now).ShouldBeFalse();
     }
 
     [Fact]

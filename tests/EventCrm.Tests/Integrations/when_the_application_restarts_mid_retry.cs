@@ -13,8 +13,11 @@ namespace EventCrm.Tests.Integrations;
 /// up the lane where it was (the event being retried, its attempts) and delivers everything, once each by id, in order.
 /// </summary>
 [Collection(AppCollection.Name)]
-public sealed class when_the_application_restarts_mid_retry : IAsyncLifetime
+public sealed class when_the_application_restarts_mid_retry(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+    private void Mark(string what) => output.WriteLine($"{_watch.Elapsed.TotalSeconds:0.0} s: {what}");
+
     private OwnDatabase _database = null!;
 
     public async Task InitializeAsync() => _database = await OwnDatabase.Create("webhooks");
@@ -52,8 +55,10 @@ public sealed class when_the_application_restarts_mid_retry : IAsyncLifetime
         var customers = new List<string>();
         int attemptsBefore;
 
+        Mark("database created");
         await using (var first = await Start())
         {
+            Mark("first started");
             var created = await first.Scenario(s =>
             {
                 s.WithBearerToken(Token(Roles.Integration));
@@ -71,7 +76,9 @@ public sealed class when_the_application_restarts_mid_retry : IAsyncLifetime
                 });
                 customers.Add((await registered.Body()).GetProperty("id").GetString()!);
             }
+            Mark("registered");
             await receiver.Until(r => r.Requests.Count >= 2);
+            Mark("two refused");
             var view = await Until(first, webhook, v => v.GetProperty("status").GetString() == WebhookStatus.Failing
                                                         && v.GetProperty("failing").GetProperty("attempts").GetInt32() >= 2);
             attemptsBefore = view.GetProperty("failing").GetProperty("attempts").GetInt32();
@@ -79,8 +86,11 @@ public sealed class when_the_application_restarts_mid_retry : IAsyncLifetime
 
         var refusedWhileDown = receiver.Requests.Count;
         receiver.Answer = null;
+        Mark("first stopped");
         await using var second = await Start();
+        Mark("second started");
         await receiver.Until(r => r.Accepted.Count >= 3, TimeSpan.FromSeconds(30));
+        Mark("delivered");
         await Task.Delay(500);
 
         receiver.Accepted.Select(d => d.StreamId).ShouldBe(customers, "each event once, in order");
