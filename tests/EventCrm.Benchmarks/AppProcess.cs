@@ -26,10 +26,10 @@ public sealed class AppProcess : IAsyncDisposable
             ? path
             : throw new InvalidOperationException("Set CRM_BENCH_APP to the built EventCrm.dll (build/crm bench does).");
 
-    public static async Task<AppProcess> Start(string connectionString)
+    public static async Task<AppProcess> Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var process = Launch(["--urls", address.ToString()], connectionString);
+        var process = Launch(["--urls", address.ToString()], connectionString, settings);
         var app = new AppProcess(process, address);
         using var client = new HttpClient { BaseAddress = address };
         var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -81,7 +81,7 @@ public sealed class AppProcess : IAsyncDisposable
             throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static Process Launch(string[] arguments, string connectionString)
+    private static Process Launch(string[] arguments, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -96,6 +96,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Auth__SigningKey"] = SigningKey;
         start.Environment["Jobs__RunServer"] = "false";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         // Drained and dropped: a full pipe would stall the application.
         process.OutputDataReceived += (_, _) => { };

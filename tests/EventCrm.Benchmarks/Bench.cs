@@ -81,6 +81,7 @@ public static class Bench
                 case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
+                case "feed": report.Add(await Feed.Run(server, plan)); break;
             }
         }
     }
