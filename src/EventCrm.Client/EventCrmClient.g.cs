@@ -200,7 +200,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -440,7 +440,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -556,7 +556,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -567,7 +567,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(System.DateTimeOffset? asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(object asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -970,7 +970,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1000,11 +1000,11 @@ namespace EventCrm.Client
         /// Customers that may be duplicates
         /// </summary>
         /// <remarks>
-        /// Pairs with the same phone number, or very similar names in the same country, as found by the last scan (see 'foundAt'); most similar first. Merging or erasing a customer removes its pairs.
+        /// Pairs with the same phone number, or very similar names in the same country, as found by the last scan ('lastScanAt'; before the first one the list is empty and 'note' says so); most similar first. Merging or erasing a customer removes its pairs.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfDuplicateCandidate> GetDuplicateCandidatesAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<DuplicatePairs> GetDuplicateCandidatesAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1122,7 +1122,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, object from = null, object to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -3359,7 +3359,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (ticketId == null)
                 throw new System.ArgumentNullException("ticketId");
@@ -3386,7 +3386,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -6278,7 +6278,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (leadId == null)
                 throw new System.ArgumentNullException("leadId");
@@ -6305,7 +6305,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -7747,7 +7747,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (opportunityId == null)
                 throw new System.ArgumentNullException("opportunityId");
@@ -7774,7 +7774,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -7869,7 +7869,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(System.DateTimeOffset? asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(object asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -7887,7 +7887,7 @@ namespace EventCrm.Client
                     urlBuilder_.Append('?');
                     if (asOf != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("asOf")).Append('=').Append(System.Uri.EscapeDataString(asOf.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("asOf")).Append('=').Append(System.Uri.EscapeDataString(asOf.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (owner != null)
                     {
@@ -12676,7 +12676,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (customerId == null)
                 throw new System.ArgumentNullException("customerId");
@@ -12703,7 +12703,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -13068,11 +13068,11 @@ namespace EventCrm.Client
         /// Customers that may be duplicates
         /// </summary>
         /// <remarks>
-        /// Pairs with the same phone number, or very similar names in the same country, as found by the last scan (see 'foundAt'); most similar first. Merging or erasing a customer removes its pairs.
+        /// Pairs with the same phone number, or very similar names in the same country, as found by the last scan ('lastScanAt'; before the first one the list is empty and 'note' says so); most similar first. Merging or erasing a customer removes its pairs.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfDuplicateCandidate> GetDuplicateCandidatesAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<DuplicatePairs> GetDuplicateCandidatesAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -13123,7 +13123,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfDuplicateCandidate>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<DuplicatePairs>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -14621,7 +14621,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, object from = null, object to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -14643,11 +14643,11 @@ namespace EventCrm.Client
                     }
                     if (from != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (to != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (type != null)
                     {
@@ -16318,16 +16318,16 @@ namespace EventCrm.Client
         public string Owner { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
-        public System.DateTimeOffset OccurredAt { get; set; }
+        public object OccurredAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("dueAt")]
-        public System.DateTimeOffset? DueAt { get; set; }
+        public object DueAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("completedAt")]
-        public System.DateTimeOffset? CompletedAt { get; set; }
+        public object CompletedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("openDueAt")]
-        public System.DateTimeOffset? OpenDueAt { get; set; }
+        public object OpenDueAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -16801,7 +16801,7 @@ namespace EventCrm.Client
         public string Source { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("at")]
-        public System.DateTimeOffset At { get; set; }
+        public object At { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -16933,7 +16933,7 @@ namespace EventCrm.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("exportedAt")]
-        public System.DateTimeOffset ExportedAt { get; set; }
+        public object ExportedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("exportedBy")]
         public string ExportedBy { get; set; }
@@ -16966,7 +16966,7 @@ namespace EventCrm.Client
         public System.Guid CustomerId { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; }
+        public object AsOf { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("predictions")]
         public System.Collections.Generic.ICollection<Prediction> Predictions { get; set; } = new System.Collections.ObjectModel.Collection<Prediction>();
@@ -17035,10 +17035,10 @@ namespace EventCrm.Client
         public string Owner { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("registeredAt")]
-        public System.DateTimeOffset RegisteredAt { get; set; }
+        public object RegisteredAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastChangedAt")]
-        public System.DateTimeOffset LastChangedAt { get; set; }
+        public object LastChangedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("deactivationReason")]
         public string DeactivationReason { get; set; }
@@ -17059,10 +17059,10 @@ namespace EventCrm.Client
         public System.Collections.Generic.IDictionary<string, CurrencySpend> SpentByCurrency { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("firstPurchaseAt")]
-        public System.DateTimeOffset? FirstPurchaseAt { get; set; }
+        public object FirstPurchaseAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastPurchaseAt")]
-        public System.DateTimeOffset? LastPurchaseAt { get; set; }
+        public object LastPurchaseAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("consents")]
         public System.Collections.Generic.ICollection<ConsentDecision> Consents { get; set; }
@@ -17071,7 +17071,7 @@ namespace EventCrm.Client
         public System.Collections.Generic.ICollection<System.Guid> MergedDuplicates { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("erasedAt")]
-        public System.DateTimeOffset? ErasedAt { get; set; }
+        public object ErasedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("age")]
         public int? Age { get; set; }
@@ -17200,7 +17200,7 @@ namespace EventCrm.Client
         public string LastError { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("at")]
-        public System.DateTimeOffset At { get; set; }
+        public object At { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -17326,7 +17326,43 @@ namespace EventCrm.Client
         public double Similarity { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("foundAt")]
-        public System.DateTimeOffset FoundAt { get; set; }
+        public object FoundAt { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class DuplicatePairs
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<DuplicateCandidate> Items { get; set; } = new System.Collections.ObjectModel.Collection<DuplicateCandidate>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
+        public long PageNumber { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
+        public long PageSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public long Total { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastScanAt")]
+        public object LastScanAt { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("note")]
+        public string Note { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
+        public long PageCount { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -17431,7 +17467,7 @@ namespace EventCrm.Client
         public string Type { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("timestamp")]
-        public System.DateTimeOffset Timestamp { get; set; }
+        public object Timestamp { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("user")]
         public string User { get; set; }
@@ -17479,10 +17515,10 @@ namespace EventCrm.Client
         public string LastError { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastAttemptAt")]
-        public System.DateTimeOffset LastAttemptAt { get; set; }
+        public object LastAttemptAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("nextAttemptAt")]
-        public System.DateTimeOffset NextAttemptAt { get; set; }
+        public object NextAttemptAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -17518,7 +17554,7 @@ namespace EventCrm.Client
         public long Version { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("recordedAt")]
-        public System.DateTimeOffset RecordedAt { get; set; }
+        public object RecordedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("user")]
         public string User { get; set; }
@@ -17836,10 +17872,10 @@ namespace EventCrm.Client
         public string StartedBy { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("startedAt")]
-        public System.DateTimeOffset StartedAt { get; set; }
+        public object StartedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("finishedAt")]
-        public System.DateTimeOffset? FinishedAt { get; set; }
+        public object FinishedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("columns")]
         public System.Collections.Generic.IDictionary<string, string> Columns { get; set; }
@@ -17869,7 +17905,7 @@ namespace EventCrm.Client
         public int LastRevertedRow { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("revertedAt")]
-        public System.DateTimeOffset? RevertedAt { get; set; }
+        public object RevertedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("progress")]
         public double Progress { get; set; }
@@ -18043,10 +18079,10 @@ namespace EventCrm.Client
         public string StartedBy { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("startedAt")]
-        public System.DateTimeOffset StartedAt { get; set; }
+        public object StartedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("finishedAt")]
-        public System.DateTimeOffset? FinishedAt { get; set; }
+        public object FinishedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("columns")]
         public System.Collections.Generic.IDictionary<string, string> Columns { get; set; } = new System.Collections.Generic.Dictionary<string, string>();
@@ -18067,7 +18103,7 @@ namespace EventCrm.Client
         public int KeptRows { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("revertedAt")]
-        public System.DateTimeOffset? RevertedAt { get; set; }
+        public object RevertedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("rejected")]
         public PageOfRejectedRow Rejected { get; set; } = new PageOfRejectedRow();
@@ -18217,7 +18253,7 @@ namespace EventCrm.Client
         public bool Active { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
-        public System.DateTimeOffset CreatedAt { get; set; }
+        public object CreatedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("createdBy")]
         public string CreatedBy { get; set; }
@@ -18316,10 +18352,10 @@ namespace EventCrm.Client
         public string Message { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("capturedAt")]
-        public System.DateTimeOffset CapturedAt { get; set; }
+        public object CapturedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("qualifiedAt")]
-        public System.DateTimeOffset? QualifiedAt { get; set; }
+        public object QualifiedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("disqualificationReason")]
         public string DisqualificationReason { get; set; }
@@ -18331,7 +18367,7 @@ namespace EventCrm.Client
         public System.Guid? OpportunityId { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("convertedAt")]
-        public System.DateTimeOffset? ConvertedAt { get; set; }
+        public object ConvertedAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -18358,10 +18394,10 @@ namespace EventCrm.Client
         public string Notes { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("occurredAt")]
-        public System.DateTimeOffset? OccurredAt { get; set; }
+        public object OccurredAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("dueAt")]
-        public System.DateTimeOffset? DueAt { get; set; }
+        public object DueAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("owner")]
         public string Owner { get; set; }
@@ -18478,7 +18514,7 @@ namespace EventCrm.Client
         public int LastScoredCustomers { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastScoredAt")]
-        public System.DateTimeOffset? LastScoredAt { get; set; }
+        public object LastScoredAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -18547,7 +18583,7 @@ namespace EventCrm.Client
         public string RequestedBy { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("startedAt")]
-        public System.DateTimeOffset StartedAt { get; set; }
+        public object StartedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("status")]
         public RunStatus Status { get; set; }
@@ -18559,7 +18595,7 @@ namespace EventCrm.Client
         public string Outcome { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("finishedAt")]
-        public System.DateTimeOffset? FinishedAt { get; set; }
+        public object FinishedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("leftOut")]
         public System.Collections.Generic.IDictionary<string, int> LeftOut { get; set; }
@@ -18607,7 +18643,7 @@ namespace EventCrm.Client
         public ModelRun LastRun { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastScoredAt")]
-        public System.DateTimeOffset? LastScoredAt { get; set; }
+        public object LastScoredAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -18634,10 +18670,10 @@ namespace EventCrm.Client
         public string Algorithm { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("trainedAt")]
-        public System.DateTimeOffset TrainedAt { get; set; }
+        public object TrainedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("dataCutoff")]
-        public System.DateTimeOffset DataCutoff { get; set; }
+        public object DataCutoff { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("rows")]
         public int Rows { get; set; }
@@ -19018,10 +19054,10 @@ namespace EventCrm.Client
         public bool IsOpen { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("openedAt")]
-        public System.DateTimeOffset OpenedAt { get; set; }
+        public object OpenedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("closedAt")]
-        public System.DateTimeOffset? ClosedAt { get; set; }
+        public object ClosedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lossReason")]
         public string LossReason { get; set; }
@@ -19076,36 +19112,6 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<CustomerProfile> Items { get; set; } = new System.Collections.ObjectModel.Collection<CustomerProfile>();
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
-        public long PageNumber { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
-        public long PageSize { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("total")]
-        public long Total { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
-        public long PageCount { get; set; }
-
-        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PageOfDuplicateCandidate
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<DuplicateCandidate> Items { get; set; } = new System.Collections.ObjectModel.Collection<DuplicateCandidate>();
 
         [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
         public long PageNumber { get; set; }
@@ -19345,7 +19351,7 @@ namespace EventCrm.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset? AsOf { get; set; }
+        public object AsOf { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("stages")]
         public System.Collections.Generic.ICollection<PipelineStageRow> Stages { get; set; } = new System.Collections.ObjectModel.Collection<PipelineStageRow>();
@@ -19600,7 +19606,7 @@ namespace EventCrm.Client
         public string Source { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("at")]
-        public System.DateTimeOffset? At { get; set; }
+        public object At { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -19633,7 +19639,7 @@ namespace EventCrm.Client
         public string Category { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("purchasedAt")]
-        public System.DateTimeOffset? PurchasedAt { get; set; }
+        public object PurchasedAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -19723,7 +19729,7 @@ namespace EventCrm.Client
         public System.Collections.Generic.ICollection<string> Tags { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("registeredAt")]
-        public System.DateTimeOffset? RegisteredAt { get; set; }
+        public object RegisteredAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -20119,7 +20125,7 @@ namespace EventCrm.Client
         public string Secret { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("previousExpiresAt")]
-        public System.DateTimeOffset PreviousExpiresAt { get; set; }
+        public object PreviousExpiresAt { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -20254,10 +20260,10 @@ namespace EventCrm.Client
     {
 
         [System.Text.Json.Serialization.JsonPropertyName("from")]
-        public System.DateTimeOffset From { get; set; }
+        public object From { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("to")]
-        public System.DateTimeOffset? To { get; set; }
+        public object To { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -20302,10 +20308,10 @@ namespace EventCrm.Client
         public OpportunityStage? Stage { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("from")]
-        public System.DateTimeOffset From { get; set; }
+        public object From { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("to")]
-        public System.DateTimeOffset? To { get; set; }
+        public object To { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -20335,7 +20341,7 @@ namespace EventCrm.Client
         public bool Public { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("at")]
-        public System.DateTimeOffset At { get; set; }
+        public object At { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -20527,16 +20533,16 @@ namespace EventCrm.Client
         public string Queue { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("openedAt")]
-        public System.DateTimeOffset OpenedAt { get; set; }
+        public object OpenedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("firstResponseAt")]
-        public System.DateTimeOffset? FirstResponseAt { get; set; }
+        public object FirstResponseAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("resolvedAt")]
-        public System.DateTimeOffset? ResolvedAt { get; set; }
+        public object ResolvedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("closedAt")]
-        public System.DateTimeOffset? ClosedAt { get; set; }
+        public object ClosedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("resolution")]
         public string Resolution { get; set; }
@@ -20548,10 +20554,10 @@ namespace EventCrm.Client
         public System.Collections.Generic.ICollection<SlaPause> Pauses { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("firstResponseDueAt")]
-        public System.DateTimeOffset? FirstResponseDueAt { get; set; }
+        public object FirstResponseDueAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("resolutionDueAt")]
-        public System.DateTimeOffset? ResolutionDueAt { get; set; }
+        public object ResolutionDueAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("firstResponseOnTime")]
         public bool? FirstResponseOnTime { get; set; }
@@ -20761,7 +20767,7 @@ namespace EventCrm.Client
         public long Delivered { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("lastDeliveredAt")]
-        public System.DateTimeOffset? LastDeliveredAt { get; set; }
+        public object LastDeliveredAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("failing")]
         public FailingDelivery Failing { get; set; }
@@ -20773,7 +20779,7 @@ namespace EventCrm.Client
         public int ActiveSecrets { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
-        public System.DateTimeOffset CreatedAt { get; set; }
+        public object CreatedAt { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("createdBy")]
         public string CreatedBy { get; set; }
@@ -20818,7 +20824,7 @@ namespace EventCrm.Client
         public System.Guid OpportunityId { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("asOf")]
-        public System.DateTimeOffset AsOf { get; set; }
+        public object AsOf { get; set; }
 
         [System.Text.Json.Serialization.JsonPropertyName("prediction")]
         public Prediction Prediction { get; set; } = new Prediction();
