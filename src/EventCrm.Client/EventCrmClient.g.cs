@@ -200,7 +200,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -440,7 +440,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -556,7 +556,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -567,7 +567,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(object asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(System.DateTimeOffset? asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -970,7 +970,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1122,7 +1122,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, object from = null, object to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -3359,7 +3359,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<TicketView> GetTicketAsOfAsync(System.Guid ticketId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (ticketId == null)
                 throw new System.ArgumentNullException("ticketId");
@@ -3386,7 +3386,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -6278,7 +6278,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<LeadView> GetLeadAsOfAsync(System.Guid leadId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (leadId == null)
                 throw new System.ArgumentNullException("leadId");
@@ -6305,7 +6305,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -7747,7 +7747,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<OpportunityView> GetOpportunityAsOfAsync(System.Guid opportunityId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (opportunityId == null)
                 throw new System.ArgumentNullException("opportunityId");
@@ -7774,7 +7774,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -7869,7 +7869,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(object asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<PipelineReport> GetPipelineAsync(System.DateTimeOffset? asOf = null, string owner = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -7887,7 +7887,7 @@ namespace EventCrm.Client
                     urlBuilder_.Append('?');
                     if (asOf != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("asOf")).Append('=').Append(System.Uri.EscapeDataString(asOf.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("asOf")).Append('=').Append(System.Uri.EscapeDataString(asOf.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (owner != null)
                     {
@@ -12676,7 +12676,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, object at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<CustomerProfile> GetCustomerAsOfAsync(System.Guid customerId, int? version = null, System.DateTimeOffset? at = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (customerId == null)
                 throw new System.ArgumentNullException("customerId");
@@ -12703,7 +12703,7 @@ namespace EventCrm.Client
                     }
                     if (at != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("at")).Append('=').Append(System.Uri.EscapeDataString(at.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     urlBuilder_.Length--;
 
@@ -14621,7 +14621,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, object from = null, object to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -14643,11 +14643,11 @@ namespace EventCrm.Client
                     }
                     if (from != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (to != null)
                     {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (type != null)
                     {

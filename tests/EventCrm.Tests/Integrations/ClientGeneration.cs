@@ -28,7 +28,13 @@ public static class ClientGeneration
         settings.CSharpGeneratorSettings.JsonLibrary = CSharpJsonLibrary.SystemTextJson;
         settings.CSharpGeneratorSettings.GenerateDataAnnotations = false;
         settings.CSharpGeneratorSettings.DateType = "System.DateOnly";
-        var code = new CSharpClientGenerator(await OpenApiDocument.FromJsonAsync(document), settings).GenerateFile();
+        var openApi = await OpenApiDocument.FromJsonAsync(document);
+        // The document gives instants in query strings a format without a type (their converter has no schema of its
+        // own); NSwag needs the type to write them as strings.
+        foreach (var parameter in openApi.Operations.SelectMany(o => o.Operation.ActualParameters))
+            if (parameter.Schema is { Type: NJsonSchema.JsonObjectType.None, Format: "date-time" } schema)
+                schema.Type = NJsonSchema.JsonObjectType.String;
+        var code = new CSharpClientGenerator(openApi, settings).GenerateFile();
         return code.ReplaceLineEndings("\n");
     }
 }
