@@ -9,9 +9,11 @@ using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Integrations;
+using EventCrm.Marketing;
 using EventCrm.Models;
 using EventCrm.Sales;
 using EventCrm.Service;
+using EventCrm.WebConsole;
 using JasperFx;
 using Serilog;
 using Wolverine.Http;
@@ -45,6 +47,7 @@ builder.Services
     .AddImports()
     .AddService()
     .AddModels()
+    .AddMarketing()
     .AddAnalytics()
     .AddIntegrations()
     .AddDemo();
@@ -57,6 +60,8 @@ app.UseCorrelationId();
 app.UseSerilogRequestLogging(CrmLogging.EnrichRequestLog);
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+// The console's static pages, before routing: they are no API operation and hold no data (see WebConsoleModule).
+app.UseWebConsole();
 app.UseRouting();
 app.UseCrmObservability();
 app.UseHttpRejections();

@@ -26,6 +26,7 @@ public sealed class AppProcess : IAsyncDisposable
             ? path
             : throw new InvalidOperationException("Set CRM_BENCH_APP to the built EventCrm.dll (build/crm bench does).");
 
+    /// <summary>Starts the application; <paramref name="settings"/> are environment variables over its shipped settings.</summary>
     public static async Task<AppProcess> Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -96,7 +97,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Auth__SigningKey"] = SigningKey;
         start.Environment["Jobs__RunServer"] = "false";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
         // Drained and dropped: a full pipe would stall the application.
         process.OutputDataReceived += (_, _) => { };

@@ -22,9 +22,10 @@ public sealed record Plan(
     int[] Nodes,
     int NodesConcurrency,
     int FeedCustomers,
-    int Deliveries)
+    int Deliveries,
+    int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed", "marketing"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -43,7 +44,8 @@ public sealed record Plan(
         Nodes: [1, 2, 3],
         NodesConcurrency: 32,
         FeedCustomers: 3_500,
-        Deliveries: 500);
+        Deliveries: 500,
+        MarketingCustomers: 100_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -62,7 +64,8 @@ public sealed record Plan(
         Nodes: [1, 2],
         NodesConcurrency: 8,
         FeedCustomers: 1_000,
-        Deliveries: 40);
+        Deliveries: 40,
+        MarketingCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

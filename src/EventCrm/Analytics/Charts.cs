@@ -12,6 +12,18 @@ public static class Charts
     /// <summary>A bar chart shows this many of the largest parts at most (the table has them all).</summary>
     public const int MaxBars = 20;
 
+    /// <summary>
+    /// A heat map of cells that are all empty (no one matched the filters) has no scale to draw: the plot says
+    /// so in words instead, and the caller draws nothing more.
+    /// </summary>
+    public static bool NothingToDraw(Plot plot, double[,] values, string message)
+    {
+        if (!values.Cast<double>().All(double.IsNaN)) return false;
+        plot.Add.Text(message, 0, 0).LabelFontSize = 18;
+        plot.HideGrid();
+        return true;
+    }
+
     public static FieldErrors CheckChart(this FieldErrors errors, string? chart) =>
         chart is null or "bar" or "pie" ? errors : errors.Add("chart", "'chart' is bar or pie.");
 

@@ -107,6 +107,8 @@ public static class CustomerCohortsEndpoint
                     : double.NaN;
 
         var plot = new Plot();
+        plot.Title($"Cohorts by the month they began ({table.From:yyyy-MM} to {table.To:yyyy-MM}): share buying each month ({table.Currency})");
+        if (Charts.NothingToDraw(plot, values, "No customers in these cohorts.")) return plot;
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
         heatmap.ManualRange = new ScottPlot.Range(0, 1);
@@ -116,7 +118,6 @@ public static class CustomerCohortsEndpoint
         var every = Math.Max(1, (int)Math.Ceiling(rows / 24.0));
         plot.Axes.Left.SetTicks([.. Enumerable.Range(0, rows).Select(i => (double)(rows - 1 - i))],
             [.. table.Cohorts.Select((c, i) => i % every == 0 ? c.Month : "")]);
-        plot.Title($"Cohorts by the month they began ({table.From:yyyy-MM} to {table.To:yyyy-MM}): share buying each month ({table.Currency})");
         plot.XLabel("months since the cohort began");
         plot.YLabel("cohort");
         return plot;

@@ -69,6 +69,11 @@ public static class CustomerCorrelationEndpoint
 
         // Row 0 of the heatmap is drawn at the top, at y = size - 1.
         var plot = new Plot();
+        if (Charts.NothingToDraw(plot, values, "Too few customers to correlate these fields."))
+        {
+            plot.Title("Pearson correlation (pairwise complete rows)");
+            return plot;
+        }
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Balance();
         heatmap.ManualRange = new ScottPlot.Range(-1, 1);

@@ -20,6 +20,7 @@ public static class CrmOpenApi
 
     public static IServiceCollection AddCrmOpenApi(this IServiceCollection services)
     {
+        services.AddApiTag("Session", "Who a token names and what it may do.", 50);
         services.AddApiTag("Admin", "Operators' tools: rebuilding read models, web forms.", 900);
         services.AddOpenApi(Document, options =>
         {

@@ -18,6 +18,7 @@ public static class SalesModule
             .AddApiTag("Reports", "Pipeline (now or as of a date), funnel, forecast and service levels.", 500);
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
+        services.TryAddSingleton<ICampaignCodes, NoCampaignCodes>();
 
         // Web forms are public: each client address may send a few leads a minute to each form, across the nodes.
         services.AddRateLimits(policies => policies.Add(CaptureWebFormLeadEndpoint.RateLimitPolicy, http =>

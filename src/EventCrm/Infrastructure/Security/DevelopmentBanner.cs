@@ -28,6 +28,7 @@ public sealed class DevelopmentBanner(IServer server, IHostApplicationLifetime l
               EventCrm is running ({environment.EnvironmentName})
                 API             {url}/api
                 API docs        {url}/docs          (OpenAPI: {url}/openapi/v1.json)
+                Web console     {url}/console/      (sign in with a token: ./build/crm token audrey auditor)
                 Jobs dashboard  {url}/hangfire?access_token={token}
                 Health          {url}/health/ready
                 Admin token     {token}

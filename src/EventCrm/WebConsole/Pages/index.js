@@ -1,0 +1,47 @@
+import { caller, signIn, endedBecause, requireSession, shell, el, PAGES, may, ROLES_FOR } from "./console.js";
+
+const signInSection = document.getElementById("sign-in");
+const home = document.getElementById("home");
+
+if (caller()) {
+  if (requireSession()) showHome();
+} else {
+  showSignIn();
+}
+
+function showSignIn() {
+  signInSection.hidden = false;
+  const ended = endedBecause();
+  if (ended) {
+    const notice = document.getElementById("ended");
+    notice.textContent = ended;
+    notice.hidden = false;
+  }
+  const form = document.getElementById("sign-in-form");
+  const error = document.getElementById("sign-in-error");
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    const input = document.getElementById("token");
+    const token = input.value.trim().replace(/^Bearer\s+/i, "");
+    error.hidden = true;
+    const refused = await signIn(token);
+    input.value = "";
+    if (refused) {
+      error.textContent = refused;
+      error.hidden = false;
+      input.focus();
+      return;
+    }
+    location.assign("./");
+  });
+  document.getElementById("token").focus();
+}
+
+function showHome() {
+  shell("");
+  home.hidden = false;
+  document.getElementById("pages").replaceChildren(...PAGES.map(page => el("li", {},
+    may(page.policy)
+      ? el("a", { href: page.href }, page.title)
+      : el("span", { class: "unavailable" }, `${page.title}: needs the ${page.policy} policy (${ROLES_FOR[page.policy]})`))));
+}

@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using EventCrm.Infrastructure.Security;
+using Microsoft.Playwright;
+using Npgsql;
+
+namespace EventCrm.Console;
+
+/// <summary>
+/// The published application (<c>CRM_APP_DLL</c>) in a process of its own on a loopback port of the console suite's
+/// range (5660-5679), in Production, against a database of its own on the test cluster; a few customers registered
+/// through the API (one with a hostile name); and Debian's Chromium, driven by Playwright.
+/// </summary>
+public sealed class ConsoleApp : IAsyncLifetime
+{
+    public const string SigningKey = "console-suite-signing-key-0123456789abcdef01";
+    public const string Chromium = "/usr/bin/chromium";
+    public const string HostileName = "<img src=x onerror=alert(1)>";
+
+    private Process? _app;
+    private readonly ConcurrentQueue<string> _log = new();
+    private string _database = "";
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+    public string Url { get; private set; } = "";
+    public HttpClient Admin { get; private set; } = null!;
+    public Guid Ada { get; private set; }
+    public Guid Hostile { get; private set; }
+    public string Screenshots { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var appDll = Setting("CRM_APP_DLL");
+        if (!File.Exists(appDll)) throw new InvalidOperationException($"No published application at {appDll}: run ./build/crm test --suite console.");
+        if (!File.Exists(Chromium)) throw new InvalidOperationException($"No Chromium at {Chromium}: ./build/crm test installs Debian's 'chromium' package (as root).");
+        Screenshots = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(appDll))!, "console");
+        Directory.CreateDirectory(Screenshots);
+
+        var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres"));
+        _database = $"eventcrm_console_{Environment.ProcessId}";
+        await Sql($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+        await Sql($"CREATE DATABASE {_database} OWNER \"{application.Username}\"");
+        application.Database = _database;
+
+        var port = FreePort();
+        Url = $"http://127.0.0.1:{port}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(appDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(appDll);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(Url);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__Postgres"] = application.ConnectionString;
+        start.Environment["Auth__SigningKey"] = SigningKey;
+        start.Environment["Jobs__RunServer"] = "false";
+        _app = Process.Start(start)!;
+        _app.OutputDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };
+        _app.ErrorDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };
+        _app.BeginOutputReadLine();
+        _app.BeginErrorReadLine();
+
+        // Chromium starts while the application does.
+        var watch = Stopwatch.StartNew();
+        var browser = StartBrowser();
+        Admin = Client(Roles.Admin, "alice");
+        await Ready();
+        var ready = watch.Elapsed;
+        Browser = await browser;
+        var launched = watch.Elapsed;
+        await Seed();
+        _log.Enqueue($"[console suite] application ready after {ready.TotalSeconds:F1} s, Chromium after {launched.TotalSeconds:F1} s, seeded and projected after {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private async Task<IBrowser> StartBrowser()
+    {
+        _playwright = await Playwright.CreateAsync();
+        return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
+    }
+
+    private async Task Ready()
+    {
+        var watch = Stopwatch.StartNew();
+        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
+        while (watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (_app!.HasExited)
+                throw new InvalidOperationException($"The application exited with code {_app.ExitCode} while starting:\n{string.Join('\n', _log.TakeLast(40))}");
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"The application was not ready within two minutes:\n{string.Join('\n', _log.TakeLast(40))}");
+    }
+
+    /// <summary>Ada, whose e-mail changed once and who bought twice, with a deal and a ticket; and a customer whose name is markup.</summary>
+    private async Task Seed()
+    {
+        Ada = await Register(new { name = "Ada Lovelace", email = "ada@example.com", phone = "+44 20 7946 0958", country = "GB", region = "London" });
+        await Post($"/api/customers/{Ada}/contact-details", new { version = 1, email = "ada@analytical.engine" });
+        await Post($"/api/customers/{Ada}/purchases", new { version = 2, amount = 120.50m, currency = "EUR", product = "Difference engine", category = "Machines" });
+        await Post($"/api/customers/{Ada}/purchases", new { version = 3, amount = 80m, currency = "EUR", product = "Punched cards", category = "Supplies" });
+        await Post("/api/opportunities", new { customerId = Ada, title = "Analytical engine", amount = 5000m, currency = "EUR",
+            expectedCloseDate = DateTime.UtcNow.AddMonths(2).ToString("yyyy-MM-dd") });
+        await Post("/api/tickets", new { customerId = Ada, kind = "inquiry", subject = "Where are my cards?", description = "The punched cards have not arrived." });
+
+        Hostile = await Register(new { name = HostileName, email = "mallory@example.com", country = "DE" });
+        await Post($"/api/customers/{Hostile}/purchases", new { version = 1, amount = 10m, currency = "EUR", product = "<script>alert(2)</script>", category = "=HYPERLINK(\"x\")" });
+
+        // The analytics facts are an asynchronous projection, and so is the pipeline: the dashboard's figures are there once it has caught up.
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var trend = await Admin.GetFromJsonAsync<JsonElement>("/api/analytics/revenue/monthly");
+            var pipeline = await Admin.GetFromJsonAsync<JsonElement>("/api/reports/pipeline");
+            if (trend.GetProperty("months").EnumerateArray().Sum(m => m.GetProperty("purchases").GetInt64()) >= 3
+                && pipeline.GetProperty("stages").GetArrayLength() > 0) return;
+            if (watch.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("The purchase facts and the pipeline did not catch up within a minute.");
+            await Task.Delay(250);
+        }
+    }
+
+    private async Task<Guid> Register(object customer)
+    {
+        var created = await Post("/api/customers", customer);
+        return created.GetProperty("id").GetGuid();
+    }
+
+    private async Task<JsonElement> Post(string path, object body)
+    {
+        var response = await Admin.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public string Token(string role, string user = "audrey", TimeSpan? lifetime = null) =>
+        DevelopmentTokens.Mint(new AuthOptions { SigningKey = SigningKey }, user, [role], DateTimeOffset.UtcNow, lifetime);
+
+    /// <summary>An API client with a token of one role, to compare what a page shows with what the API answers.</summary>
+    public HttpClient Client(string role, string user = "audrey")
+    {
+        var client = new HttpClient { BaseAddress = new Uri(Url) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(role, user));
+        return client;
+    }
+
+    /// <summary>The highest event sequence in the store: what a read-only walk through the console must leave as it was.</summary>
+    public async Task<long> LastSequence()
+    {
+        var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres")) { Database = _database };
+        await using var connection = new NpgsqlConnection(application.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select coalesce(max(seq_id), 0) from crm.mt_events", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public IReadOnlyList<string> Log => [.. _log];
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null) await Browser.CloseAsync();
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            if (!_app.HasExited) _app.Kill(entireProcessTree: true);
+            await _app.WaitForExitAsync();
+            _app.Dispose();
+        }
+        if (Environment.GetEnvironmentVariable("CRM_TEST_RESULTS") is { Length: > 0 } results)
+            await File.WriteAllLinesAsync(Path.Combine(results, "console-app.log"), _log);
+        if (_database.Length > 0) await Sql($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
+    }
+
+    private static async Task Sql(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Setting("CRM_TEST_ADMIN"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static string Setting(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run this suite with ./build/crm test --suite console.");
+
+    /// <summary>The first free port of the console suite's range.</summary>
+    private static int FreePort()
+    {
+        for (var port = 5660; port <= 5679; port++)
+        {
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // taken: the next one
+            }
+        }
+        throw new InvalidOperationException("No free port between 5660 and 5679 for the console suite.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ConsoleCollection : ICollectionFixture<ConsoleApp>
+{
+    public const string Name = "the console in Chromium";
+}
