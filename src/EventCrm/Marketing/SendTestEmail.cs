@@ -24,6 +24,12 @@ public sealed record PreviewCustomer(CustomerProfile? Profile, bool Named)
     public ProblemDetails RefuseIfMissing(Guid? id) =>
         Named && Profile is null ? Problems.NotFound($"No customer has id {id}.") : Problems.None;
 
+    /// <summary>A preview shows what the customer would get; one without an address (never given, or erased) gets nothing.</summary>
+    public ProblemDetails RefuseIfNoAddress(Guid? id) =>
+        Named && Profile is { } profile && string.IsNullOrWhiteSpace(profile.Email)
+            ? Problems.RuleViolation("The customer has no e-mail address.", $"Customer {id} has no e-mail address, so a campaign sends them nothing; preview with another customer, or with none for sample values.")
+            : Problems.None;
+
     public CustomerProfile OrSample(string to) => Profile ?? new CustomerProfile
     {
         Id = Guid.Empty, Name = "Ada Lovelace", Email = to, Country = "GB", Region = "London", Industry = "Mathematics",
@@ -37,6 +43,7 @@ public static class PreviewCampaignEmailEndpoint
 
     public static ProblemDetails Validate(PreviewCampaignEmail command, PreviewCustomer customer, Campaign campaign) =>
         Problems.FirstOf(CampaignChecks.RefuseUnlessEmail(campaign), customer.RefuseIfMissing(command.CustomerId),
+            customer.RefuseIfNoAddress(command.CustomerId),
             campaign.Variants.FirstOrDefault(v => v.Id == (command.VariantId ?? campaign.Variants.FirstOrDefault()?.Id)) is null
                 ? Problems.RuleViolation("No such variant.", $"Campaign {campaign.Id} has {(campaign.Variants.Count == 0 ? "no variants yet" : "the variants " + string.Join(", ", campaign.Variants.Select(v => v.Id)))}.")
                 : Problems.None);
