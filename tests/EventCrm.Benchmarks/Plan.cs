@@ -21,9 +21,11 @@ public sealed record Plan(
     bool ModelsOnePerProcess,
     int[] Nodes,
     int NodesConcurrency,
+    int FeedCustomers,
+    int Deliveries,
     int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "marketing"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed", "marketing"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -41,6 +43,8 @@ public sealed record Plan(
         ModelsOnePerProcess: true,
         Nodes: [1, 2, 3],
         NodesConcurrency: 32,
+        FeedCustomers: 3_500,
+        Deliveries: 500,
         MarketingCustomers: 100_000);
 
     public static Plan QuickRun { get; } = new(
@@ -59,6 +63,8 @@ public sealed record Plan(
         ModelsOnePerProcess: false,
         Nodes: [1, 2],
         NodesConcurrency: 8,
+        FeedCustomers: 1_000,
+        Deliveries: 40,
         MarketingCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>

@@ -60,6 +60,13 @@ public sealed class AppFixture : IAsyncLifetime
             // The operational figures are read every second, and a projection 5 s behind degrades readiness.
             builder.UseSetting("Observability:SampleInterval", "00:00:01");
             builder.UseSetting("Observability:MaxProjectionLag", "00:00:05");
+            // Webhooks go to receivers the tests run on loopback, over http, and are retried soon.
+            builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+            builder.UseSetting("Webhooks:AllowHttp", "true");
+            builder.UseSetting("Webhooks:FirstRetryDelay", "00:00:00.200");
+            builder.UseSetting("Webhooks:MaxRetryDelay", "00:00:01");
+            builder.UseSetting("Webhooks:MaxAttempts", "5");
+            builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
             TestMail.Configure(builder);
             builder.UseSetting("Marketing:Bounces:SmtpPort", BouncePort.ToString());
             builder.ConfigureTestServices(services =>
