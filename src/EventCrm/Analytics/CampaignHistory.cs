@@ -187,6 +187,32 @@ public static class CampaignHistory
         return [.. touches.OfType<CampaignTouch>()];
     }
 
+    /// <summary>
+    /// For the purchases that won opportunities recorded (the purchase has the opportunity's id): when the opportunity
+    /// was opened and, if it came from a lead, when that lead was captured. The W-shaped model reads them as positions.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)>> Positions(
+        NpgsqlDataSource database, StoreNames names, IReadOnlyCollection<Guid> purchases, DateTimeOffset? asOf, CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            select o.stream_id, (l.data ->> '{StoreNames.Json<LeadCaptured>(x => x.CapturedAt)}')::timestamptz,
+                   (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.OpenedAt)}')::timestamptz
+            from {names.Events} o
+              left join {names.Events} l on l.stream_id = (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.SourceLeadId)}')::uuid
+                and l.type = $2 and ($4::timestamptz is null or l.timestamp <= $4)
+            where o.type = $1 and o.stream_id = any($3) and ($4::timestamptz is null or o.timestamp <= $4)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<OpportunityOpened>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadCaptured>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = purchases.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(Cut(asOf));
+        var positions = new Dictionary<Guid, (DateTimeOffset?, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            positions[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
+        return positions;
+    }
+
     /// <summary>Each campaign's costs recorded as of the cut: its recorded costs and what its reported touches cost.</summary>
     public static async Task<IReadOnlyDictionary<Guid, CampaignCosts>> Costs(NpgsqlDataSource database, StoreNames names, string currency,
         DateTimeOffset? asOf, CancellationToken cancellation)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using EventCrm.Infrastructure.Security;
-using EventCrm.Tests.Customers;
 using EventCrm.Tests.Imports;
 using EventCrm.Tests.Marketing;
 
@@ -34,14 +33,13 @@ public class when_a_campaigns_lift_is_measured(AppFixture app)
         // Four treated click (three of them buy); eight treated buy, one of them twice; five of the holdout buy.
         foreach (var (_, email) in treated.Take(4))
             (await app.Public(HttpMethod.Get, $"/mail/click/{AppFixture.Mail.To(email).Single().Link("click")}")).Context.Response.StatusCode.ShouldBe(302);
-        foreach (var (id, _) in treated.Take(3).Concat(treated.Skip(4).Take(5))) await Buy(id, 100m);
-        await Buy(treated[4].Id, 100m);
-        foreach (var (id, _) in holdout.Take(5)) await Buy(id, 100m);
+        foreach (var (id, _) in treated.Take(3).Concat(treated.Skip(4).Take(5))) await app.Buy(id, 100m);
+        await app.Buy(treated[4].Id, 100m);
+        foreach (var (id, _) in holdout.Take(5)) await app.Buy(id, 100m);
         // None of these is a conversion: voided, in dollars, before the campaign reached anyone.
-        var voided = await Buy(treated[9].Id, 250m);
-        await app.Succeed(treated[9].Id, $"purchases/{voided}/void", new { version = await Version(treated[9].Id), reason = "entered twice" });
-        await Buy(treated[10].Id, 300m, "USD");
-        await Buy(holdout[6].Id, 400m, at: DateTimeOffset.UtcNow.AddDays(-2));
+        await app.Void(treated[9].Id, await app.Buy(treated[9].Id, 250m));
+        await app.Buy(treated[10].Id, 300m, "USD");
+        await app.Buy(holdout[6].Id, 400m, at: DateTimeOffset.UtcNow.AddDays(-2));
 
         var lift = await app.Read($"/api/analytics/campaigns/{campaign}/lift?windowDays=30", Roles.Analyst);
         var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Analytics", "Reference", "lift", "reference.json")))
@@ -95,16 +93,6 @@ public class when_a_campaigns_lift_is_measured(AppFixture app)
         await (await app.Send(HttpMethod.Get, $"/api/analytics/campaigns/{Guid.NewGuid()}/lift")).ShouldBeProblem(404);
         await (await app.Send(HttpMethod.Get, $"/api/analytics/campaigns/{campaign}/lift", role: Roles.Sales)).ShouldBeProblem(403);
     }
-
-    private async Task<Guid> Buy(Guid customer, decimal amount, string currency = "EUR", DateTimeOffset? at = null)
-    {
-        var result = await app.Command(customer, "purchases",
-            new { version = await Version(customer), amount, currency, product = "Lift offer", category = "Offers", purchasedAt = at });
-        result.Context.Response.StatusCode.ShouldBe(200, await result.ReadAsTextAsync());
-        return (await result.Body()).GetProperty("purchaseId").GetGuid();
-    }
-
-    private async Task<int> Version(Guid customer) => (await app.Profile(customer)).GetProperty("version").GetInt32();
 
     private static (long, long, decimal) Group(JsonElement group) =>
         (group.GetProperty("members").GetInt64(), group.GetProperty("converted").GetInt64(), group.GetProperty("revenue").GetDecimal());
