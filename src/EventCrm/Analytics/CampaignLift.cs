@@ -59,6 +59,7 @@ public static class CampaignLiftEndpoint
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Analytics", "Marketing")]
     [ProducesResponseType(typeof(CampaignLift), 200, "application/json", "text/csv")]
+    [ProducesResponseType(typeof(ProblemDetails), 422, "application/problem+json")]
     public static async Task<IResult> Get(Guid campaignId, int? windowDays, HttpContext http, IQuerySession session, NpgsqlDataSource database,
         StoreNames names, CustomerRules rules, CancellationToken cancellation)
     {

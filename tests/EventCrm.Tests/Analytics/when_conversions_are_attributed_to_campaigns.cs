@@ -115,6 +115,28 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
     }
 
     [Fact]
+    public async Task a_merged_duplicates_touches_and_purchases_count_for_the_survivor_from_the_merge_on()
+    {
+        var (e, f) = (await app.AdsCampaign("Attribution E"), await app.AdsCampaign("Attribution F"));
+        var survivor = (await app.Customer("Merge Survivor", consent: false)).Id;
+        var duplicate = (await app.Customer("Merge Duplicate", consent: false)).Id;
+        await app.Touch(e, duplicate, "click", T.AddDays(-3));
+        await app.Touch(f, survivor, "visit", T.AddDays(-1));
+        await app.Buy(duplicate, 400m, at: T);
+        await Task.Delay(1100);
+        var beforeMerge = DateTimeOffset.UtcNow;
+        await Task.Delay(1100);
+        await Customers.CustomerApi.Succeed(app, survivor, "merge", new { version = await app.CustomerVersion(survivor), duplicateId = duplicate });
+
+        var merged = await app.Read($"/api/analytics/attribution?model=linear&{Period}", Roles.Analyst);
+        Credits(merged, "linear", e).ShouldBe((0.5, 200m));
+        Credits(merged, "linear", f).ShouldBe((0.5, 200m));
+        var before = await app.Read($"/api/analytics/attribution?model=linear&{Period}&asOf={Uri.EscapeDataString(beforeMerge.ToString("O"))}", Roles.Analyst);
+        Credits(before, "linear", e).ShouldBe((1, 400m));
+        Credits(before, "linear", f).ShouldBeNull();
+    }
+
+    [Fact]
     public async Task a_won_opportunity_counts_once_as_the_purchase_it_records()
     {
         var d = await app.AdsCampaign("Attribution D");
