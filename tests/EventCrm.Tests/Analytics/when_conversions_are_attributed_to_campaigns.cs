@@ -160,6 +160,66 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
     }
 
     [Fact]
+    public async Task w_shaped_reads_the_leads_capture_and_the_opportunitys_opening_as_positions()
+    {
+        var (g, h) = (await app.AdsCampaign("Attribution G"), await app.AdsCampaign("Attribution H"));
+        var code = (await app.Campaign(g)).GetProperty("utmCampaign").GetString()!;
+        var formName = "Attribution form " + Guid.NewGuid().ToString("N")[..6];
+        var form = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ada", Roles.Admin));
+            s.Post.Json(new { name = formName }).ToUrl("/api/admin/forms");
+            s.StatusCodeShouldBe(201);
+        });
+        var key = (await form.Body()).GetProperty("key").GetString();
+        await app.Host.Scenario(s =>
+        {
+            s.Post.Json(new { name = "Wanda Wshape", email = AppFixture.NewEmail("wshape") }).ToUrl($"/api/forms/{key}/leads")
+                .QueryString("utm_source", "partner").QueryString("utm_campaign", code);
+            s.StatusCodeShouldBe(202);
+        });
+        var lead = (await app.Read($"/api/leads?source={Uri.EscapeDataString("form:" + formName)}", Roles.Sales))
+            .GetProperty("items").EnumerateArray().Single().GetProperty("id").GetGuid();
+        await Task.Delay(50); // the opportunity opens well over a millisecond after the lead, so a touch fits between them
+        var converted = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(new
+            {
+                version = 1,
+                opportunity = new { title = "W order", amount = 1000m, currency = "EUR", expectedCloseDate = SalesApi.CloseDate() },
+            }).ToUrl($"/api/leads/{lead}/convert");
+            s.StatusCodeShouldBe(200);
+        });
+        var body = await converted.Body();
+        var (customer, deal) = (body.GetProperty("customerId").GetGuid(), body.GetProperty("opportunityId").GetGuid());
+        var capturedAt = (await Imports.StoredEvents.Of(app, lead)).First(e => e.Type == "lead_captured").Data.GetProperty("capturedAt").GetDateTimeOffset();
+        var openedAt = (await Imports.StoredEvents.Of(app, deal)).First(e => e.Type == "opportunity_opened").Data.GetProperty("openedAt").GetDateTimeOffset();
+
+        // In time order: H before the lead, G's lead itself, H before the opportunity, G after it (the purchase comes last).
+        await app.Touch(h, customer, "click", capturedAt.AddHours(-1));
+        await app.Touch(h, customer, "visit", openedAt.AddMilliseconds(-1));
+        await app.Touch(g, customer, "click", openedAt.AddMilliseconds(1));
+        await app.Succeed("opportunities", deal, "stage", new { version = 1, stage = "qualification" });
+        await app.Succeed("opportunities", deal, "stage", new { version = 2, stage = "proposal" });
+        var won = await app.ScenarioAndWait(s =>
+        {
+            s.WithBearerToken(app.TokenFor("sam", Roles.Sales));
+            s.Post.Json(new { version = 3 }).ToUrl($"/api/opportunities/{deal}/win");
+        });
+        won.Context.Response.StatusCode.ShouldBe(200);
+
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
+        var answer = await app.Read($"/api/analytics/attribution?compare=true&from={today}&to={today}", Roles.Analyst);
+        // 30 % first (H), 30 % the lead's touch (G's lead), 30 % the last before the opportunity (H), 10 % the rest (G).
+        Credits(answer, "w-shaped", h).ShouldBe((0.6, 600m));
+        Credits(answer, "w-shaped", g).ShouldBe((0.4, 400m));
+        // U-shaped for comparison: 40 % first (H), 40 % last (G), 10 % each in the middle.
+        Credits(answer, "position", h).ShouldBe((0.5, 500m));
+        Credits(answer, "position", g).ShouldBe((0.5, 500m));
+    }
+
+    [Fact]
     public async Task unknown_models_negative_look_backs_reversed_periods_and_unknown_touch_kinds_are_refused()
     {
         var result = await app.Send(HttpMethod.Get,
