@@ -101,41 +101,34 @@ public static class CampaignAttributionEndpoint
         return Formats.Respond(http, report, () => Table(report));
     }
 
-    /// <summary>What each model credits each campaign with (pure: no store, no clock).</summary>
-    public sealed record Credits(Dictionary<Guid, (double Conversions, decimal Revenue)> Campaigns, long Unattributed, decimal UnattributedRevenue);
+    /// <summary>What one model credits each campaign with, and the conversions no touch preceded.</summary>
+    public sealed record Credits(IReadOnlyDictionary<Guid, (double Conversions, decimal Revenue)> Campaigns, long Unattributed, decimal UnattributedRevenue);
 
+    /// <summary>What each model credits each campaign with (pure: no store, no clock).</summary>
     public static IReadOnlyList<KeyValuePair<string, Credits>> Credit(IReadOnlyList<KeyValuePair<string, AttributionModel>> models,
         IReadOnlyList<Conversion> conversions, IReadOnlyList<CampaignTouch> touches,
         IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
     {
         var byCustomer = touches.ToLookup(t => t.CustomerId, t => new AttributionTouch(t.CampaignId, t.Kind, t.At, t.Sequence));
-        var answers = new List<KeyValuePair<string, Credits>>();
-        foreach (var (name, model) in models)
+        var credited = conversions.Select(c => (Conversion: new AttributionConversion(c.PurchaseId, c.Amount, c.At,
+            positions.TryGetValue(c.PurchaseId, out var p) ? p.LeadCreatedAt : null,
+            positions.TryGetValue(c.PurchaseId, out var o) ? o.OpportunityCreatedAt : null), Touches: byCustomer[c.CustomerId])).ToList();
+        return [.. models.Select(m =>
         {
-            var credits = new Credits([], 0, 0);
-            long unattributed = 0;
-            decimal unattributedRevenue = 0;
-            foreach (var conversion in conversions)
+            var campaigns = new Dictionary<Guid, (double Conversions, decimal Revenue)>();
+            var (unattributed, unattributedRevenue) = (0L, 0m);
+            foreach (var (conversion, customerTouches) in credited)
             {
-                var position = positions.TryGetValue(conversion.PurchaseId, out var p) ? p : default;
-                var shares = Attribution.Credit(model,
-                    new AttributionConversion(conversion.PurchaseId, conversion.Amount, conversion.At, position.LeadCreatedAt,
-                        positions.ContainsKey(conversion.PurchaseId) ? position.OpportunityCreatedAt : null),
-                    byCustomer[conversion.CustomerId], lookback, halfLife);
-                if (shares.Count == 0)
-                {
-                    unattributed++;
-                    unattributedRevenue += conversion.Amount;
-                }
+                var shares = Attribution.Credit(m.Value, conversion, customerTouches, lookback, halfLife);
+                if (shares.Count == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + conversion.Amount);
                 foreach (var share in shares)
                 {
-                    var sum = credits.Campaigns.GetValueOrDefault(share.Touch.CampaignId);
-                    credits.Campaigns[share.Touch.CampaignId] = (sum.Conversions + share.Share, sum.Revenue + share.Amount);
+                    var sum = campaigns.GetValueOrDefault(share.Touch.CampaignId);
+                    campaigns[share.Touch.CampaignId] = (sum.Conversions + share.Share, sum.Revenue + share.Amount);
                 }
             }
-            answers.Add(new(name, credits with { Unattributed = unattributed, UnattributedRevenue = unattributedRevenue }));
-        }
-        return answers;
+            return new KeyValuePair<string, Credits>(m.Key, new Credits(campaigns, unattributed, unattributedRevenue));
+        })];
     }
 
     private static ModelAttribution Answer(string model, Credits credits, IReadOnlyDictionary<Guid, CampaignView> campaigns,

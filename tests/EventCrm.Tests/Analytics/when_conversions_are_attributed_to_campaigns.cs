@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Tests.Marketing;
@@ -79,6 +80,21 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         linearC.GetProperty("cost").ValueKind.ShouldBe(JsonValueKind.Null);
         linearC.GetProperty("costNote").GetString().ShouldBe("Costs in USD are left out: there is no exchange rate to EUR.");
         all.GetProperty("touchKinds").EnumerateArray().Select(k => k.GetString()).ShouldBe(["open", "click", "visit", "attended", "reply", "lead"]);
+
+        var csv = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ann", Roles.Analyst));
+            s.Get.Url($"/api/analytics/attribution?model=linear&{Period}");
+            s.WithRequestHeader("Accept", "text/csv");
+        });
+        var lines = (await csv.ReadAsTextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        lines[0].ShouldBe("model,campaignId,campaign,conversions,revenue,cost,currency,roi,costPerConversion");
+        var cells = lines.Single(l => l.StartsWith($"linear,{a},")).Split(',');
+        cells[2].ShouldStartWith("Attribution A");
+        (double.Parse(cells[3], CultureInfo.InvariantCulture), decimal.Parse(cells[4], CultureInfo.InvariantCulture), decimal.Parse(cells[5], CultureInfo.InvariantCulture),
+            cells[6], double.Parse(cells[7], CultureInfo.InvariantCulture), decimal.Parse(cells[8], CultureInfo.InvariantCulture))
+            .ShouldBe((1.9, 1510m, 250m, "EUR", 5.04, 131.5789m));
+        lines.ShouldContain(l => l.StartsWith("linear,,(no touch),"));
 
         // Asked to count impressions, the solo customer's purchase is shared with campaign C.
         var impressions = await app.Read($"/api/analytics/attribution?model=linear&{Period}&touchKinds=click,impression,visit,attended,reply", Roles.Analyst);
