@@ -82,16 +82,15 @@ public static class CampaignAttributionEndpoint
             : [Attribution.Names.Single(n => n.Key.Equals((model ?? DefaultModel).Trim(), StringComparison.OrdinalIgnoreCase))];
         var currency = rules.HouseCurrency;
 
+        var lookback = TimeSpan.FromDays(lookbackDays ?? DefaultLookbackDays);
         var survivors = await CampaignHistory.Survivors(database, names, asOf, cancellation);
-        var conversions = (await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, cancellation))
-            .Where(c => c.At >= start && c.At < end).ToList();
-        var touches = (await CampaignHistory.Touches(database, names, null, asOf, survivors, cancellation))
+        var conversions = await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation);
+        var touches = (await CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation))
             .Where(t => counted.Contains(t.Kind)).ToList();
         var positions = await CampaignHistory.Positions(database, names, [.. conversions.Select(c => c.PurchaseId)], asOf, cancellation);
         var costs = await CampaignHistory.Costs(database, names, currency, asOf, cancellation);
 
-        var credited = Credit(models, conversions, touches, positions, TimeSpan.FromDays(lookbackDays ?? DefaultLookbackDays),
-            TimeSpan.FromDays(halfLifeDays ?? DefaultHalfLifeDays));
+        var credited = Credit(models, conversions, touches, positions, lookback, TimeSpan.FromDays(halfLifeDays ?? DefaultHalfLifeDays));
         var ids = credited.SelectMany(m => m.Value.Campaigns.Keys).Distinct().ToArray();
         var campaigns = (await session.LoadManyAsync<CampaignView>(cancellation, ids)).ToDictionary(c => c.Id);
 

@@ -77,22 +77,26 @@ public static class CampaignHistory
     /// <summary>
     /// The purchases in <paramref name="currency"/> recorded and not voided as of the cut, each on its customer's
     /// survivor; only those of the customers <paramref name="streams"/> (customer ids, merged duplicates included) when given.
-    /// A won opportunity is here once: as the purchase it recorded.
+    /// A won opportunity is here once: as the purchase it recorded. Only purchases made in [<paramref name="from"/>,
+    /// <paramref name="to"/>) are read when those are given: a question about a period reads that period, not the whole history.
     /// </summary>
     public static async Task<IReadOnlyList<Conversion>> Conversions(NpgsqlDataSource database, StoreNames names, string currency,
-        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, IReadOnlyCollection<Guid>? streams, CancellationToken cancellation)
+        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, IReadOnlyCollection<Guid>? streams, DateTimeOffset? from, DateTimeOffset? to,
+        CancellationToken cancellation)
     {
         string Key(System.Linq.Expressions.Expression<Func<PurchaseRecorded, object?>> member) => StoreNames.Json(member);
         var where = "($4::timestamptz is null or e.timestamp <= $4) and ($5::uuid[] is null or e.stream_id = any($5))";
+        string Made(string purchase) =>
+            $"($6::timestamptz is null or ({purchase} ->> '{Key(x => x.PurchasedAt)}')::timestamptz >= $6) and ($7::timestamptz is null or ({purchase} ->> '{Key(x => x.PurchasedAt)}')::timestamptz < $7)";
         await using var command = database.CreateCommand($"""
             select 0, e.stream_id, (e.data ->> '{Key(x => x.PurchaseId)}')::uuid, (e.data ->> '{Key(x => x.Amount)}')::numeric,
                    e.data ->> '{Key(x => x.Currency)}', (e.data ->> '{Key(x => x.PurchasedAt)}')::timestamptz, e.seq_id
-            from {names.Events} e where e.type = $1 and {where}
+            from {names.Events} e where e.type = $1 and {where} and {Made("e.data")}
             union all
             select 0, e.stream_id, (p ->> '{Key(x => x.PurchaseId)}')::uuid, (p ->> '{Key(x => x.Amount)}')::numeric,
                    p ->> '{Key(x => x.Currency)}', (p ->> '{Key(x => x.PurchasedAt)}')::timestamptz, e.seq_id
             from {names.Events} e cross join lateral jsonb_array_elements(e.data -> '{StoreNames.Json<CustomerMerged>(x => x.Purchases)}') p
-            where e.type = $2 and {where}
+            where e.type = $2 and {where} and {Made("p")}
             union all
             select 1, e.stream_id, (e.data ->> '{StoreNames.Json<PurchaseVoided>(x => x.PurchaseId)}')::uuid, null, null, null, e.seq_id
             from {names.Events} e where e.type = $3 and {where}
@@ -103,6 +107,8 @@ public static class CampaignHistory
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<PurchaseVoided>() });
         command.Parameters.Add(Cut(asOf));
         command.Parameters.Add(new NpgsqlParameter { Value = streams is null ? DBNull.Value : streams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(Instant(from));
+        command.Parameters.Add(Instant(to));
 
         // Folded in the order recorded: a merge moves a purchase to the survivor (same id), a void takes it away.
         var purchases = new Dictionary<Guid, (Guid Customer, decimal Amount, string Currency, DateTimeOffset At)>();
@@ -122,10 +128,11 @@ public static class CampaignHistory
     /// <summary>
     /// The campaigns' touches recorded as of the cut (of one campaign when <paramref name="campaign"/> is given), in
     /// the order recorded. A delivery is a sent mail that no bounce followed; a lead touch is a lead captured with the
-    /// campaign's UTM code, once it converted to the customer (before, it touches nobody the CRM knows).
+    /// campaign's UTM code, once it converted to the customer (before, it touches nobody the CRM knows). Only touches
+    /// in [<paramref name="from"/>, <paramref name="to"/>) are read when those are given (and the bounces after them).
     /// </summary>
     public static async Task<IReadOnlyList<CampaignTouch>> Touches(NpgsqlDataSource database, StoreNames names, Guid? campaign,
-        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, CancellationToken cancellation)
+        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation)
     {
         var recipients = names.Table<CampaignRecipientView>();
         var campaignColumn = names.Column<CampaignRecipientView>(v => v.CampaignId);
@@ -141,6 +148,8 @@ public static class CampaignHistory
             select r.{campaignColumn}, r.{customerColumn}, e.stream_id, e.type, e.data ->> '{kind}', (e.data ->> '{at}')::timestamptz, e.seq_id
             from {names.Events} e join {recipients} r on r.id = e.stream_id
             where e.type = any($1) and {string.Format(cut, "e")} and ($4::uuid is null or r.{campaignColumn} = $4)
+              and ($6::timestamptz is null or (e.data ->> '{at}')::timestamptz >= $6)
+              and ($7::timestamptz is null or e.type = $8 or (e.data ->> '{at}')::timestamptz < $7)
             union all
             select c.id, (v.data ->> '{StoreNames.Json<LeadConverted>(x => x.CustomerId)}')::uuid, e.stream_id, e.type, null,
                    (e.data ->> '{captured}')::timestamptz, e.seq_id
@@ -148,6 +157,8 @@ public static class CampaignHistory
               join {campaigns} c on c.{utmColumn} = lower({utm})
               join {names.Events} v on v.stream_id = e.stream_id and v.type = $2 and {string.Format(cut, "v")}
             where e.type = $5 and {string.Format(cut, "e")} and ($4::uuid is null or c.id = $4)
+              and ($6::timestamptz is null or (e.data ->> '{captured}')::timestamptz >= $6)
+              and ($7::timestamptz is null or (e.data ->> '{captured}')::timestamptz < $7)
             order by 7
             """);
         var sent = names.EventType<EmailSent>();
@@ -161,6 +172,9 @@ public static class CampaignHistory
         command.Parameters.Add(Cut(asOf));
         command.Parameters.Add(new NpgsqlParameter { Value = campaign is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
         command.Parameters.Add(new NpgsqlParameter { Value = lead });
+        command.Parameters.Add(Instant(from));
+        command.Parameters.Add(Instant(to));
+        command.Parameters.Add(new NpgsqlParameter { Value = bounced });
 
         var touches = new List<CampaignTouch?>();
         var delivery = new Dictionary<Guid, int>(); // a recipient stream's last delivery not yet bounced, by its index in touches
@@ -248,6 +262,8 @@ public static class CampaignHistory
         return costs.ToDictionary(c => c.Key, c => new CampaignCosts(c.Value.House, c.Value.Others));
     }
 
-    private static NpgsqlParameter Cut(DateTimeOffset? asOf) =>
-        new() { Value = asOf is { } at ? at : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+    private static NpgsqlParameter Cut(DateTimeOffset? asOf) => Instant(asOf);
+
+    private static NpgsqlParameter Instant(DateTimeOffset? at) =>
+        new() { Value = at is { } value ? value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 }

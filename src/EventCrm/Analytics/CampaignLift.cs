@@ -74,8 +74,12 @@ public static class CampaignLiftEndpoint
         var survivors = await CampaignHistory.Survivors(database, names, null, cancellation);
         var customers = members.Select(m => CampaignHistory.Resolve(survivors, m.CustomerId)).ToHashSet();
         var streams = customers.Concat(survivors.Where(s => customers.Contains(s.Value)).Select(s => s.Key)).ToHashSet();
-        var conversions = await CampaignHistory.Conversions(database, names, rules.HouseCurrency, null, survivors, streams, cancellation);
-        var touches = await CampaignHistory.Touches(database, names, campaignId, null, survivors, cancellation);
+        // Only the span the windows cover is read (a second more at the end: the reads take half-open ranges, the
+        // windows end inclusively); Measure applies each member's window exactly.
+        var assigned = members.Select(m => m.AssignedAt).OfType<DateTimeOffset>().ToList();
+        DateTimeOffset? first = assigned.Count > 0 ? assigned.Min() : null, last = assigned.Count > 0 ? assigned.Max() + window + TimeSpan.FromSeconds(1) : null;
+        var conversions = await CampaignHistory.Conversions(database, names, rules.HouseCurrency, null, survivors, streams, first, last, cancellation);
+        var touches = await CampaignHistory.Touches(database, names, campaignId, null, survivors, null, last, cancellation);
 
         var lift = Measure(campaign, members, conversions, touches, survivors, window, rules.HouseCurrency);
         return Formats.Respond(http, lift, () => Table(lift));
