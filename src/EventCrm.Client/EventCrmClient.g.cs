@@ -1610,6 +1610,28 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Conversions and revenue credited to campaigns by an attribution model
+        /// </summary>
+        /// <remarks>
+        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A campaign's measured lift against its holdout
+        /// </summary>
+        /// <remarks>
+        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON or text/csv.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<CampaignLift> GetCampaignLiftAsync(System.Guid campaignId, int? windowDays = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// A campaign's figures and rates
         /// </summary>
         /// <remarks>
@@ -21225,6 +21247,291 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Conversions and revenue credited to campaigns by an attribution model
+        /// </summary>
+        /// <remarks>
+        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/analytics/attribution"
+                    urlBuilder_.Append("api/analytics/attribution");
+                    urlBuilder_.Append('?');
+                    if (model != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("model")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(model, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (lookbackDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("lookbackDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(lookbackDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (halfLifeDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("halfLifeDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(halfLifeDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (asOf != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("asOf")).Append('=').Append(System.Uri.EscapeDataString(asOf.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (touchKinds != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("touchKinds")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(touchKinds, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (compare != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("compare")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(compare, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AttributionReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("Not Found", status_, responseText_, headers_, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// A campaign's measured lift against its holdout
+        /// </summary>
+        /// <remarks>
+        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON or text/csv.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<CampaignLift> GetCampaignLiftAsync(System.Guid campaignId, int? windowDays = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (campaignId == null)
+                throw new System.ArgumentNullException("campaignId");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/analytics/campaigns/{campaignId}/lift"
+                    urlBuilder_.Append("api/analytics/campaigns/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(campaignId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/lift");
+                    urlBuilder_.Append('?');
+                    if (windowDays != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("windowDays")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(windowDays, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<CampaignLift>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unprocessable Entity", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// A campaign's figures and rates
         /// </summary>
         /// <remarks>
@@ -23001,6 +23308,129 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AssociationRule
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("antecedent")]
+        public string Antecedent { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("consequent")]
+        public string Consequent { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("population")]
+        public long Population { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("withAntecedent")]
+        public long WithAntecedent { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("withBoth")]
+        public long WithBoth { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("support")]
+        public double? Support { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("confidence")]
+        public double? Confidence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("lift")]
+        public double? Lift { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AttributedCampaign
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("campaignId")]
+        public System.Guid CampaignId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("conversions")]
+        public double Conversions { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("revenue")]
+        public double Revenue { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("cost")]
+        public double? Cost { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("roi")]
+        public double? Roi { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("costPerConversion")]
+        public double? CostPerConversion { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("costNote")]
+        public string CostNote { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AttributionReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        public System.DateOnly From { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("to")]
+        public System.DateOnly To { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("lookbackDays")]
+        public int LookbackDays { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("halfLifeDays")]
+        public double HalfLifeDays { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("asOf")]
+        public object AsOf { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("touchKinds")]
+        public System.Collections.Generic.ICollection<string> TouchKinds { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("currency")]
+        public string Currency { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("conversions")]
+        public long Conversions { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("revenue")]
+        public double Revenue { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("models")]
+        public System.Collections.Generic.ICollection<ModelAttribution> Models { get; set; } = new System.Collections.ObjectModel.Collection<ModelAttribution>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class AudienceDefinedResponse
     {
 
@@ -23354,6 +23784,72 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("version")]
         public int Version { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CampaignLift
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("campaignId")]
+        public System.Guid CampaignId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("name")]
+        public string Name { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("windowDays")]
+        public int WindowDays { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("currency")]
+        public string Currency { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("population")]
+        public long Population { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("notYetAssigned")]
+        public long NotYetAssigned { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("treated")]
+        public LiftGroup Treated { get; set; } = new LiftGroup();
+
+        [System.Text.Json.Serialization.JsonPropertyName("holdout")]
+        public LiftGroup Holdout { get; set; } = new LiftGroup();
+
+        [System.Text.Json.Serialization.JsonPropertyName("uplift")]
+        public double? Uplift { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("relativeLift")]
+        public double? RelativeLift { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("z")]
+        public double? Z { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pValue")]
+        public double? PValue { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("interval")]
+        public LiftInterval Interval { get; set; } = new LiftInterval();
+
+        [System.Text.Json.Serialization.JsonPropertyName("significant")]
+        public bool? Significant { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("reason")]
+        public string Reason { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("rules")]
+        public System.Collections.Generic.ICollection<AssociationRule> Rules { get; set; } = new System.Collections.ObjectModel.Collection<AssociationRule>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("incrementalRevenue")]
+        public double? IncrementalRevenue { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -25857,6 +26353,57 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LiftGroup
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("members")]
+        public long Members { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("converted")]
+        public long Converted { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("rate")]
+        public double? Rate { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("revenue")]
+        public double Revenue { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class LiftInterval
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("level")]
+        public double Level { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("low")]
+        public double? Low { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("high")]
+        public double? High { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class LiftSuppression
     {
 
@@ -26000,6 +26547,39 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("history")]
         public System.Collections.Generic.ICollection<EventEntry> History { get; set; } = new System.Collections.ObjectModel.Collection<EventEntry>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ModelAttribution
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("model")]
+        public string Model { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("attributedConversions")]
+        public double AttributedConversions { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("attributedRevenue")]
+        public double AttributedRevenue { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("unattributedConversions")]
+        public long UnattributedConversions { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("unattributedRevenue")]
+        public double UnattributedRevenue { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("campaigns")]
+        public System.Collections.Generic.ICollection<AttributedCampaign> Campaigns { get; set; } = new System.Collections.ObjectModel.Collection<AttributedCampaign>();
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
