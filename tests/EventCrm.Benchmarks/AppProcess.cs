@@ -26,11 +26,20 @@ public sealed class AppProcess : IAsyncDisposable
             ? path
             : throw new InvalidOperationException("Set CRM_BENCH_APP to the built EventCrm.dll (build/crm bench does).");
 
-    /// <summary>Starts the application; <paramref name="settings"/> are environment variables over its shipped settings.</summary>
-    public static async Task<AppProcess> Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>From the launch to the first answer of <c>/health/live</c>, and to the first 200 of <c>/health/ready</c>.</summary>
+    public TimeSpan LiveAfter { get; private set; }
+    public TimeSpan ReadyAfter { get; private set; }
+
+    /// <summary>
+    /// Starts the application (<paramref name="dll"/>, or <see cref="AppDll"/>); <paramref name="settings"/> are
+    /// environment variables over its shipped settings.
+    /// </summary>
+    public static async Task<AppProcess> Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null,
+        string? dll = null, TimeSpan? poll = null)
     {
+        var watch = Stopwatch.StartNew();
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var process = Launch(["--urls", address.ToString()], connectionString, settings);
+        var process = Launch(dll ?? AppDll, ["--urls", address.ToString()], connectionString, settings);
         var app = new AppProcess(process, address);
         using var client = new HttpClient { BaseAddress = address };
         var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -40,13 +49,18 @@ public sealed class AppProcess : IAsyncDisposable
                 throw new InvalidOperationException($"The application exited with code {process.ExitCode} while starting.");
             try
             {
-                if ((await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return app;
+                if (app.LiveAfter == TimeSpan.Zero && (await client.GetAsync("/health/live")).IsSuccessStatusCode) app.LiveAfter = watch.Elapsed;
+                if ((await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    app.ReadyAfter = watch.Elapsed;
+                    return app;
+                }
             }
             catch (HttpRequestException)
             {
                 // not listening yet
             }
-            await Task.Delay(200);
+            await Task.Delay(poll ?? TimeSpan.FromMilliseconds(200));
         }
         await app.DisposeAsync();
         throw new TimeoutException("The application was not ready within two minutes.");
@@ -55,7 +69,7 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>Runs one of the application's shell verbs to its end; answers the exit code.</summary>
     public static async Task<int> RunVerb(string[] arguments, string connectionString)
     {
-        using var process = Launch(arguments, connectionString);
+        using var process = Launch(AppDll, arguments, connectionString);
         await process.WaitForExitAsync();
         return process.ExitCode;
     }
@@ -82,16 +96,16 @@ public sealed class AppProcess : IAsyncDisposable
             throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static Process Launch(string[] arguments, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    private static Process Launch(string dll, string[] arguments, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(AppDll)!,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(AppDll);
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["ConnectionStrings__Postgres"] = connectionString;

@@ -85,6 +85,7 @@ public static class Bench
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
                 case "feed": report.Add(await Feed.Run(server, plan)); break;
                 case "marketing": foreach (var section in await Scenarios.Marketing.Run(server, plan)) report.Add(section); break;
+                case "start": report.Add(await Scenarios.Start.Run(server, plan)); break;
             }
         }
     }

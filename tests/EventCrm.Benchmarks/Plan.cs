@@ -25,7 +25,7 @@ public sealed record Plan(
     int Deliveries,
     int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed", "marketing"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed", "marketing", "start"];
 
     public static Plan Full { get; } = new(
         Quick: false,
