@@ -20,9 +20,11 @@ public sealed record Plan(
     int[] ModelCustomers,
     bool ModelsOnePerProcess,
     int[] Nodes,
-    int NodesConcurrency)
+    int NodesConcurrency,
+    int[] AuditConcurrency,
+    int VerifyCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -39,7 +41,9 @@ public sealed record Plan(
         ModelCustomers: [10_000, 100_000],
         ModelsOnePerProcess: true,
         Nodes: [1, 2, 3],
-        NodesConcurrency: 32);
+        NodesConcurrency: 32,
+        AuditConcurrency: [8, 32],
+        VerifyCustomers: 35_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -56,7 +60,9 @@ public sealed record Plan(
         ModelCustomers: [1_000],
         ModelsOnePerProcess: false,
         Nodes: [1, 2],
-        NodesConcurrency: 8);
+        NodesConcurrency: 8,
+        AuditConcurrency: [8],
+        VerifyCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

@@ -23,6 +23,9 @@ public sealed class AppFixture : IAsyncLifetime
 {
     public const string SigningKey = "integration-tests-signing-key-0123456789abcdef";
 
+    /// <summary>The checkpoints' signing key of this run (ECDSA P-256, PEM), made afresh like an operator's.</summary>
+    public static readonly string AuditKey = EventCrm.Audit.AuditKeys.NewPrivateKeyPem();
+
     public IAlbaHost Host { get; private set; } = null!;
 
     /// <summary>The application's clock: real time, unless a test moves it (and moves it back).</summary>
@@ -53,6 +56,10 @@ public sealed class AppFixture : IAsyncLifetime
             // The operational figures are read every second, and a projection 5 s behind degrades readiness.
             builder.UseSetting("Observability:SampleInterval", "00:00:01");
             builder.UseSetting("Observability:MaxProjectionLag", "00:00:05");
+            builder.UseSetting("Audit:Signing:Key", AuditKey);
+            // Checkpoints soon after the events, so tests need not wait long for one.
+            builder.UseSetting("Audit:Checkpoints:Poll", "00:00:00.200");
+            builder.UseSetting("Audit:Checkpoints:Interval", "00:00:01");
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Clock);

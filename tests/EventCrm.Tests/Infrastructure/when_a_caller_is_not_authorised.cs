@@ -13,12 +13,12 @@ namespace EventCrm.Tests.Infrastructure;
 public class when_a_caller_is_not_authorised(AppFixture app)
 {
     /// <summary>
-    /// Routes anyone may call: the health checks, the public web-form lead capture, and the docs UI's own static
-    /// files (scripts and icons; the page and the OpenAPI document it loads still need a token). Everything
-    /// else must refuse a request without a token.
+    /// Routes anyone may call: the health checks, the public web-form lead capture, the sealed log's public keys
+    /// (anyone may check a checkpoint), and the docs UI's own static files (scripts and icons; the page and the
+    /// OpenAPI document it loads still need a token). Everything else must refuse a request without a token.
     /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" ||
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys" ||
         (pattern.StartsWith("/docs/") && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
 
     [Fact]
