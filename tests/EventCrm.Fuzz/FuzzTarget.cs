@@ -40,16 +40,9 @@ public sealed class FuzzTarget : IAsyncLifetime
                 "The fuzzer runs the published application against the test cluster: run it with ./build/crm test --suite fuzz " +
                 "(or set CRM_APP_DLL, CRM_TEST_ADMIN and ConnectionStrings__Postgres).");
 
-        var application = new NpgsqlConnectionStringBuilder(server);
         _database = $"eventcrm_fuzz_{Environment.ProcessId}_{DateTime.UtcNow:HHmmss}";
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database} OWNER \"{application.Username}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        application.Database = _database;
-        var connectionString = application.ConnectionString;
+        await Databases.CreateWithSchema(_database);
+        var connectionString = Databases.Application(_database);
 
         Port = Environment.GetEnvironmentVariable("CRM_FUZZ_PORT") is { Length: > 0 } port ? int.Parse(port) : FreePort();
         LogFile = Path.Combine(AppContext.BaseDirectory, "fuzz-app.log");

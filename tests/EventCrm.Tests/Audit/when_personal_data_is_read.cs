@@ -48,10 +48,10 @@ public class when_personal_data_is_read(AppFixture app)
         var log = await Access($"subject={customer}", 4);
         var reads = log.GetProperty("items").EnumerateArray().Reverse().ToList();
         reads.Select(r => (r.GetProperty("what").GetString(), r.GetProperty("user").GetString(), r.GetProperty("route").GetString())).ShouldBe([
-            ("profile", seller, "GET /api/customers/{id}"),
-            ("timeline", seller, "GET /api/customers/{id}/timeline"),
-            ("history", auditor, "GET /api/customers/{id}/history"),
-            ("export", auditor, "GET /api/customers/{id}/export"),
+            ("profile", seller, "GET /api/customers/{customerId}"),
+            ("timeline", seller, "GET /api/customers/{customerId}/timeline"),
+            ("history", auditor, "GET /api/customers/{customerId}/history"),
+            ("export", auditor, "GET /api/customers/{customerId}/export"),
         ]);
         reads.ShouldAllBe(r => r.GetProperty("subjectId").GetGuid() == customer && r.GetProperty("at").GetDateTimeOffset() > before);
         reads[0].GetProperty("correlationId").GetString().ShouldBe("read-profile-1");

@@ -23,9 +23,12 @@ namespace EventCrm.Tests.Infrastructure;
 [Collection(AppCollection.Name)]
 public partial class when_every_role_calls_every_route(AppFixture app, ITestOutputHelper output)
 {
-    /// <summary>Routes anyone may call: health, the public web form, and the API reference's static files.</summary>
+    /// <summary>
+    /// Routes anyone may call: health, the public web form, the checkpoints' public keys (a third party checks a
+    /// proof with them), and the API reference's static files.
+    /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads"
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys"
         || (pattern.StartsWith("/docs/", StringComparison.Ordinal) && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
 
     /// <summary>Routes any valid token may call (no policy of their own): the API's description.</summary>

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 
-namespace EventCrm.Audit.Tests;
+namespace EventCrm.Testing;
 
 /// <summary>
-/// Databases of this suite's own on the server <c>build/crm test</c> started, made the way an operator makes them:
+/// Databases of a suite's own on the server <c>build/crm test</c> started, made the way an operator makes them:
 /// created by the superuser (<c>CRM_TEST_ADMIN</c>), owned by the owner's role (<c>CRM_TEST_OWNER</c>), the schema
 /// applied by the published application's <c>db-apply</c> (<c>CRM_APP_DLL</c>), the application then connecting as
 /// its own role (<c>ConnectionStrings__Postgres</c>'s user).
@@ -39,6 +39,13 @@ public static class Databases
             await using var command = new NpgsqlCommand(sql, connection);
             await command.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>An empty database with the application's schema, applied by <c>db-apply</c> as the owner.</summary>
+    public static async Task CreateWithSchema(string database)
+    {
+        await Create(database);
+        await Verb(Owner(database), null, "db-apply");
     }
 
     public static async Task Drop(string database)
