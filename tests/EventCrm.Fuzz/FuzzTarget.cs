@@ -164,8 +164,11 @@ public readonly record struct StoreMark(long LastSequence, long FilePieces);
 
 public sealed record AppendedEvent(long Sequence, string Type, string StreamId, string CausationId, string Source)
 {
-    /// <summary>Appended while a message was handled (an SLA check falling due, a message an earlier command sent).</summary>
-    public bool FromAMessage => Source.StartsWith("message:", StringComparison.Ordinal);
+    /// <summary>
+    /// Appended in the background, by no request: while a message was handled (an SLA check falling due, a message an
+    /// earlier command sent), or by the application itself (the access log's batch of reads, written every second).
+    /// </summary>
+    public bool InTheBackground => Source.StartsWith("message:", StringComparison.Ordinal) || Source.StartsWith("system:", StringComparison.Ordinal);
 
     public override string ToString() => $"#{Sequence} {Type} on {StreamId} (source '{Source}', causation '{CausationId}')";
 }
