@@ -44,8 +44,8 @@ public sealed class ConsoleApp : IAsyncLifetime
 
         var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres"));
         _database = $"eventcrm_console_{Environment.ProcessId}";
-        await Sql($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-        await Sql($"CREATE DATABASE {_database} OWNER \"{application.Username}\"");
+        // Owned by the owner's role, the schema applied by db-apply; the application connects as its own role.
+        await Databases.CreateWithSchema(_database);
         application.Database = _database;
 
         var port = FreePort();
