@@ -8,6 +8,7 @@ using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Marketing;
 using EventCrm.Models;
 using EventCrm.Sales;
 using EventCrm.Service;
@@ -45,6 +46,7 @@ builder.Services
     .AddImports()
     .AddService()
     .AddModels()
+    .AddMarketing()
     .AddAnalytics()
     .AddDemo();
 

@@ -103,7 +103,7 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__Postgres"] = connectionString;
         start.Environment["Auth__SigningKey"] = SigningKey;
         start.Environment["Jobs__RunServer"] = "false";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
         // Drained (and dropped unless asked for): a full pipe would stall the application.
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) output?.Enqueue(line.Data); };

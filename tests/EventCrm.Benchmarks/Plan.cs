@@ -22,9 +22,10 @@ public sealed record Plan(
     int[] Nodes,
     int NodesConcurrency,
     int[] AuditConcurrency,
-    int VerifyCustomers)
+    int VerifyCustomers,
+    int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "marketing"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -43,7 +44,8 @@ public sealed record Plan(
         Nodes: [1, 2, 3],
         NodesConcurrency: 32,
         AuditConcurrency: [8, 32],
-        VerifyCustomers: 35_000);
+        VerifyCustomers: 35_000,
+        MarketingCustomers: 100_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -62,7 +64,8 @@ public sealed record Plan(
         Nodes: [1, 2],
         NodesConcurrency: 8,
         AuditConcurrency: [8],
-        VerifyCustomers: 1_000);
+        VerifyCustomers: 1_000,
+        MarketingCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

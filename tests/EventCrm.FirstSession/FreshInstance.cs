@@ -39,6 +39,9 @@ public sealed class FreshInstance : IAsyncLifetime
         start.Environment["CRM_OWNER_CONNECTION"] = owner.ConnectionString;
         start.Environment["CRM_URL"] = Api;
         start.Environment["CRM_DEMO_CUSTOMERS"] = "0";
+        // The run's mail sink on ports of its own, so a developer's running sink does not stand in the way.
+        start.Environment["CRM_MAIL_SMTP_PORT"] = FreePort().ToString();
+        start.Environment["CRM_MAIL_HTTP_PORT"] = FreePort().ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         _run = Process.Start(start)!;
         _run.OutputDataReceived += (_, e) => { if (e.Data is not null) Output.Enqueue(e.Data); };

@@ -154,6 +154,11 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
     private static string Wire(string target) => WireRequest.Shorten(WireRequest.Printable(target), 120);
 
     /// <summary>The report as people read it: figures, then each distinct finding with one request that shows it.</summary>
+    /// <summary>One line: how many findings of which kinds, and the variables that make the run again.</summary>
+    public static string Headline(FuzzReport report, FuzzPlan plan) =>
+        $"{report.Findings.Count} findings ({plan.Reproduce}): " + string.Join("; ", report.Findings.GroupBy(f => f.Signature).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key} (case {g.First().Case.Index}: {WireRequest.Shorten(g.First().Detail, 240)})"));
+
     public static string Describe(FuzzReport report, FuzzPlan plan, FuzzTarget target)
     {
         var text = new StringBuilder();

@@ -109,8 +109,19 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         var seeding = index < 0; // the plausible requests that make records to aim at: an admin, required members only
         var draft = Baseline(operation, random, index, seeding);
         Apply(family, draft, operation, random);
-        return new Case(index, operation, family, draft.Token, draft.Role, draft.Render(), draft.KestrelMayAnswer) { RecordId = draft.RecordId };
+        var reached = Reached(operation, draft);
+        if (reached != operation && draft.Token is TokenUse.Allowed or TokenUse.OtherRole && draft.Role is { } role)
+            draft.Token = reached.Roles is not { Count: > 0 } roles || roles.Contains(role) ? TokenUse.Allowed : TokenUse.OtherRole;
+        return new Case(index, reached, family, draft.Token, draft.Role, draft.Render(), draft.KestrelMayAnswer) { RecordId = draft.RecordId };
     }
+
+    /// <summary>
+    /// The operation a request reaches: a changed method may name another documented operation on the same path
+    /// (GET and POST /api/leads), which is judged by its own roles, not by those of the one it was made from.
+    /// </summary>
+    private Operation Reached(Operation operation, Draft draft) =>
+        draft.Method == operation.Method ? operation
+            : target.Operations.FirstOrDefault(o => o.Method == draft.Method && o.Path == draft.PathTemplate) ?? operation;
 
     private sealed class Draft
     {

@@ -36,7 +36,12 @@ public static partial class Verdict
         if (status >= 400 && !(c.KestrelMayAnswer && IsKestrelsOwn(response)))
         {
             var contentType = response.Header("Content-Type") ?? "";
-            if (!contentType.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase))
+            // The public pages people open from an e-mail (unsubscribe, confirm, a tracked link) answer a browser
+            // that asks for HTML with a page that says what went wrong; everyone else gets a problem.
+            var pageForPeople = c.Operation.IsPublic && contentType.StartsWith("text/html", StringComparison.OrdinalIgnoreCase)
+                                && (c.Request.HeaderValue("Accept") ?? "").Contains("text/html", StringComparison.OrdinalIgnoreCase);
+            if (pageForPeople && response.Text.Contains("<title>", StringComparison.Ordinal)) { /* a page with its message */ }
+            else if (!contentType.StartsWith("application/problem+json", StringComparison.OrdinalIgnoreCase))
                 yield return new Finding("not a problem", c, response, $"An error must be application/problem+json; it was '{contentType}'.");
             else if (!head && Problem(response) is { } shape)
                 yield return new Finding("malformed problem", c, response, shape);

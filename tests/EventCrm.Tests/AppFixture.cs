@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Alba;
 using EventCrm.Infrastructure.Security;
+using EventCrm.MailSink;
 using EventCrm.Infrastructure.Storage;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
@@ -27,6 +28,12 @@ public sealed class AppFixture : IAsyncLifetime
     public static readonly string AuditKey = EventCrm.Audit.AuditKeys.NewPrivateKeyPem();
 
     public IAlbaHost Host { get; private set; } = null!;
+
+    /// <summary>The SMTP server every test host sends to: in this process, on a free port.</summary>
+    public static SmtpSink Mail => TestMail.Sink;
+
+    /// <summary>Where this host's inbound SMTP endpoint reads bounces.</summary>
+    public int BouncePort { get; } = SmtpSink.FreePort();
 
     /// <summary>The application's clock: real time, unless a test moves it (and moves it back).</summary>
     public ShiftableClock Clock { get; } = new();
@@ -60,6 +67,8 @@ public sealed class AppFixture : IAsyncLifetime
             // Checkpoints soon after the events, so tests need not wait long for one.
             builder.UseSetting("Audit:Checkpoints:Poll", "00:00:00.200");
             builder.UseSetting("Audit:Checkpoints:Interval", "00:00:01");
+            TestMail.Configure(builder);
+            builder.UseSetting("Marketing:Bounces:SmtpPort", BouncePort.ToString());
             builder.ConfigureTestServices(services =>
             {
                 services.AddSingleton<TimeProvider>(Clock);
@@ -86,6 +95,36 @@ public sealed class AppFixture : IAsyncLifetime
 
     /// <summary>A unique, valid e-mail address so tests never collide in the shared database.</summary>
     public static string NewEmail(string who = "customer") => $"{who}.{Guid.NewGuid():N}@example.com";
+}
+
+/// <summary>
+/// The mail settings of every test host: the shared in-process SMTP sink, no pacing to speak of, and short leases and
+/// waits so that an interrupted send resumes within seconds.
+/// </summary>
+public static class TestMail
+{
+    public const string WebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    private static readonly Lazy<SmtpSink> Started = new(() => SmtpSink.Start().GetAwaiter().GetResult());
+
+    public static SmtpSink Sink => Started.Value;
+
+    public static void Configure(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Marketing:PublicBaseUrl", "http://localhost");
+        builder.UseSetting("Marketing:Sending:SmtpHost", "127.0.0.1");
+        builder.UseSetting("Marketing:Sending:SmtpPort", Sink.Port.ToString());
+        builder.UseSetting("Marketing:Sending:Tls", "none");
+        builder.UseSetting("Marketing:Sending:MessagesPerMinute", "60000");
+        builder.UseSetting("Marketing:Sending:Burst", "1000");
+        builder.UseSetting("Marketing:Sending:BatchSize", "5");
+        builder.UseSetting("Marketing:Sending:SmtpTimeout", "00:00:02");
+        builder.UseSetting("Marketing:Sending:InFlightLease", "00:00:03");
+        builder.UseSetting("Marketing:Sending:ResumeCheckEvery", "00:00:01");
+        builder.UseSetting("Marketing:Sending:SoftBounceRetryAfter", "00:00:01");
+        builder.UseSetting("Marketing:Links:RequestsPerMinute", "100000");
+        builder.UseSetting("Marketing:Bounces:SmtpAddress", "127.0.0.1");
+        builder.UseSetting("Marketing:Bounces:WebhookSecret", WebhookSecret);
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -18,7 +18,8 @@ public record ChangeDemographics(
     decimal? AnnualIncome = null,
     string? Country = null,
     string? Region = null,
-    string? Industry = null) : IDemographicInput;
+    string? Industry = null,
+    string? TimeZone = null) : IDemographicInput;
 
 /// <summary>The stated members cleaned once, merged over what is known, with the fields that could not be cleaned.</summary>
 public sealed record DemographicsChange(int Version, ChangeDemographics Stated, BodyFields Members, FieldErrors Errors)
@@ -38,7 +39,8 @@ public sealed record DemographicsChange(int Version, ChangeDemographics Stated, 
             Members.Has("annualIncome") ? Stated.AnnualIncome : was.AnnualIncome,
             Members.Has("country") ? Stated.Country : was.Country,
             Members.Has("region") ? Stated.Region : was.Region,
-            Members.Has("industry") ? Stated.Industry : was.Industry));
+            Members.Has("industry") ? Stated.Industry : was.Industry,
+            Members.Has("timeZone") ? Stated.TimeZone : was.TimeZone));
     }
 }
 
@@ -51,7 +53,7 @@ public static class ChangeDemographicsEndpoint
         change.Errors.ForCommand(change.Version, customer);
 
     [WolverinePost("/api/customers/{customerId}/demographics", OperationId = "ChangeDemographics",
-        Summary = "Change a customer's birth date or age, income, country, region and industry",
+        Summary = "Change a customer's birth date or age, income, country, region, industry and time zone",
         Description = "A member left out keeps its value; null makes it unknown. Birth date and age go together (stating either replaces both). Age is read as of today when no birth date is known.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]

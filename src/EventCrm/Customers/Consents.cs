@@ -16,4 +16,8 @@ public static class Consent
     }
 
     public static string NormalisePurpose(string purpose) => purpose.Trim().ToLowerInvariant();
+
+    /// <summary>Whether the customer's latest decision for the channel and purpose is a grant.</summary>
+    public static bool IsGranted(IEnumerable<ConsentDecision> decisions, ConsentChannel channel, string purpose) =>
+        decisions.Any(d => d.Channel == channel && d.Purpose == purpose && d.Granted);
 }

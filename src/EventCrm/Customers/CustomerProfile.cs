@@ -26,6 +26,10 @@ public sealed class CustomerProfile : IRevisioned
     public string? Country { get; set; }
     public string? Region { get; set; }
     public string? Industry { get; set; }
+
+    /// <summary>IANA time zone id, where known (marketing mail keeps quiet hours in it).</summary>
+    public string? TimeZone { get; set; }
+
     public string? AcquisitionSource { get; set; }
     public List<string> Tags { get; set; } = [];
     public string? Owner { get; set; }
@@ -218,6 +222,7 @@ public partial class CustomerProfileProjection(string houseCurrency) : SingleStr
         profile.Country = demographics?.Country;
         profile.Region = demographics?.Region;
         profile.Industry = demographics?.Industry;
+        profile.TimeZone = demographics?.TimeZone;
     }
 
     private void AddPurchase(CustomerProfile profile, PurchaseRecorded purchase)

@@ -13,6 +13,9 @@ public interface IDemographicInput
     string? Country { get; }
     string? Region { get; }
     string? Industry { get; }
+
+    /// <summary>An IANA time zone id; where it is known, marketing mail respects quiet hours in it.</summary>
+    string? TimeZone => null;
 }
 
 /// <summary>How demographic details are checked and stored: countries as ISO 3166 alpha-2, ages 0-130.</summary>
@@ -77,6 +80,8 @@ public static class Demographic
             errors.Add("annualIncome", "'annualIncome' is implausibly large.");
         if (!string.IsNullOrWhiteSpace(input.Country) && NormaliseCountry(input.Country) is null)
             errors.Add("country", UnknownCountry(input.Country));
+        if (!string.IsNullOrWhiteSpace(input.TimeZone) && NormaliseTimeZone(input.TimeZone) is null)
+            errors.Add("timeZone", $"'timeZone' '{Infrastructure.Http.InputGuard.Printable(input.TimeZone.Trim())}' is not an IANA time zone id, e.g. Europe/Berlin or America/New_York.");
         return errors
             .OptionalText("region", input.Region, MaxRegionLength)
             .OptionalText("industry", input.Industry, MaxIndustryLength);
@@ -91,11 +96,20 @@ public static class Demographic
             input.AnnualIncome,
             NormaliseCountry(input.Country),
             Clean(input.Region),
-            Clean(input.Industry));
+            Clean(input.Industry),
+            NormaliseTimeZone(input.TimeZone));
         return demographics == Empty ? null : demographics;
     }
 
     private static readonly Demographics Empty = new(null, null, null, null, null, null);
+
+    /// <summary>The IANA id as the system spells it, or null when it names no time zone.</summary>
+    public static string? NormaliseTimeZone(string? timeZone)
+    {
+        if (string.IsNullOrWhiteSpace(timeZone)) return null;
+        if (!TimeZoneInfo.TryFindSystemTimeZoneById(timeZone.Trim(), out var zone)) return null;
+        return zone.HasIanaId ? zone.Id : TimeZoneInfo.TryConvertWindowsIdToIanaId(zone.Id, out var iana) ? iana : null;
+    }
 
     private static string? Clean(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null : ContactDetails.NormaliseName(text);

@@ -126,6 +126,9 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
 
     public async Task<DuplicatePairs> Read(int page, int pageSize, CancellationToken cancellation)
     {
+        DateTimeOffset? lastScanAt;
+        await using (var last = database.CreateCommand($"select last_run_at from {Scans} where id = 1"))
+            lastScanAt = await last.ExecuteScalarAsync(cancellation) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
         await using var command = database.CreateCommand($"""
             with page as (
                 select * from {Candidates}
@@ -147,9 +150,6 @@ public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, T
                 Math.Round(reader.GetDouble(13), 3), reader.GetFieldValue<DateTimeOffset>(14)));
             total = reader.GetInt64(15);
         }
-        await reader.DisposeAsync();
-        await using var last = database.CreateCommand($"select last_run_at from {Scans} where id = 1");
-        var lastScanAt = await last.ExecuteScalarAsync(cancellation) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : (DateTimeOffset?)null;
         return new DuplicatePairs(candidates, page, pageSize, total, lastScanAt, lastScanAt is null ? NotScannedYet : null);
     }
 

@@ -22,7 +22,8 @@ public record RegisterCustomer(
     string? Industry = null,
     string? AcquisitionSource = null,
     IReadOnlyList<string>? Tags = null,
-    DateTimeOffset? RegisteredAt = null) : IDemographicInput;
+    DateTimeOffset? RegisteredAt = null,
+    string? TimeZone = null) : IDemographicInput;
 
 public record CustomerRegisteredResponse(Guid Id, int Version) : CreationResponse($"/api/customers/{Id}");
 

@@ -125,7 +125,8 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
         var statesAge = stated.BirthDate is not null || stated.Age is not null;
         var demographics = new ChangeDemographics(customer.Version,
             statesAge ? stated.BirthDate : old.BirthDate, statesAge ? stated.Age : old.Age,
-            stated.AnnualIncome ?? old.AnnualIncome, stated.Country ?? old.Country, stated.Region ?? old.Region, stated.Industry ?? old.Industry);
+            stated.AnnualIncome ?? old.AnnualIncome, stated.Country ?? old.Country, stated.Region ?? old.Region, stated.Industry ?? old.Industry,
+            old.TimeZone);
         if (errors.Count == 0 && Demographic.From(demographics) != customer.Demographics)
         {
             var change = DemographicsChange.Of(demographics, BodyFields.Everything, clock.GetUtcNow());

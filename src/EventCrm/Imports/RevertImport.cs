@@ -126,7 +126,7 @@ public sealed class ImportReverter(IDocumentStore store, ImportQueries imports, 
                 {
                     var before = row.DemographicsBefore ?? new Demographics(null, null, null, null, null, null);
                     Take(ChangeDemographicsEndpoint.Decide(DemographicsChange.Of(new ChangeDemographics(customer.Version, before.BirthDate, before.Age,
-                        before.AnnualIncome, before.Country, before.Region, before.Industry), BodyFields.Everything, clock.GetUtcNow()), customer,
+                        before.AnnualIncome, before.Country, before.Region, before.Industry, before.TimeZone), BodyFields.Everything, clock.GetUtcNow()), customer,
                         clock.GetUtcNow()).Item2);
                 }
                 else changedSince.Add("demographics");

@@ -44,7 +44,12 @@ public static class Fold<T> where T : class
             var call = method.IsStatic
                 ? Expression.Call(method, Expression.Convert(e, eventType))
                 : Expression.Call(state, method, Expression.Convert(e, eventType));
-            steps[eventType] = Expression.Lambda<Func<T?, object, T>>(call, state, e).Compile();
+            var compiled = Expression.Lambda<Func<T?, object, T>>(call, state, e).Compile();
+            // An event that can open a stream and also come later (a suppression after a lift) has both: Create
+            // starts from nothing, Apply continues a state, as in Marten's fold.
+            steps[eventType] = steps.TryGetValue(eventType, out var other)
+                ? method.IsStatic ? (s, x) => s is null ? compiled(s, x) : other(s, x) : (s, x) => s is null ? other(s, x) : compiled(s, x)
+                : compiled;
         }
         return steps.ToFrozenDictionary();
     }

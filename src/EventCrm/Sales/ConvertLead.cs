@@ -19,16 +19,17 @@ public record LeadConvertedResponse(Guid CustomerId, bool NewCustomer, Guid Oppo
 
 /// <summary>
 /// Who a lead becomes: the customer its e-mail already belongs to (the survivor, for a merged duplicate), or a new
-/// customer, registered by the customer context's own rules as if the API had been asked.
+/// customer, registered by the customer context's own rules as if the API had been asked; and the campaign its UTM
+/// campaign code names, if any.
 /// </summary>
-public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? Registration)
+public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? Registration, Guid? Campaign)
 {
     /// <summary>The customer <paramref name="existing"/> names, or else a registration made from the lead.</summary>
-    public static LeadCustomer For(Lead lead, NamedCustomer existing, CustomerRules rules, DateTimeOffset now) =>
+    public static LeadCustomer For(Lead lead, NamedCustomer existing, CustomerRules rules, DateTimeOffset now, Guid? campaign = null) =>
         new(existing, existing.Id is null
             ? CustomerRegistration.Of(new RegisterCustomer(lead.Name, lead.Email, lead.Phone, AcquisitionSource: AcquisitionSource(lead)),
                 rules, now)
-            : null);
+            : null, campaign);
 
     /// <summary>
     /// "lead:" and the lead's source, cut to the length a customer's source may have: a source is as long as a lead
@@ -49,10 +50,11 @@ public sealed record LeadCustomer(NamedCustomer Existing, CustomerRegistration? 
 public static class ConvertLeadEndpoint
 {
     public static async Task<LeadCustomer> LoadAsync(Lead lead, IQuerySession session, CustomerRules rules, TimeProvider clock,
-        CancellationToken cancellation)
+        ICampaignCodes campaigns, CancellationToken cancellation)
     {
         var existing = await NamedCustomer.WithEmail(session, lead.Email, cancellation);
-        return LeadCustomer.For(lead, existing, rules, clock.GetUtcNow());
+        var campaign = lead.Utm?.Campaign is { } code ? await campaigns.CampaignWithCode(code, cancellation) : null;
+        return LeadCustomer.For(lead, existing, rules, clock.GetUtcNow(), campaign);
     }
 
     public static ProblemDetails Validate(ConvertLead command, Lead lead, LeadCustomer customer, ClaimsPrincipal user,
@@ -94,15 +96,32 @@ public static class ConvertLeadEndpoint
         var customerId = customer.Existing.Id ?? Guid.CreateVersion7();
         var opportunityId = Guid.CreateVersion7();
 
+        // Consents the lead confirmed by double opt-in become the customer's, with the confirmation's time.
         IMartenOp registered = customer.Registration is { } registration
-            ? RegisterCustomerEndpoint.Register(customerId, registration, now).Item2
-            : MartenOps.Nothing();
+            ? MartenOps.StartStream<Customer>(customerId, [registration.Registered(now),
+                .. lead.ConfirmedConsents.Select(c => Granted(c, lead))])
+            : new AppendConsents(customerId, [.. lead.ConfirmedConsents
+                .Where(c => !Consent.IsGranted(customer.Existing.Profile!.Consents, ConsentChannel.Email, c.Purpose))
+                .Select(c => Granted(c, lead))]);
         var opportunity = MartenOps.StartStream<Opportunity>(opportunityId, new OpportunityOpened(
             customerId, ContactDetails.NormaliseName(details.Title), details.Amount, details.Currency.Trim().ToUpperInvariant(),
-            details.ExpectedCloseDate, OpportunityChecks.OwnerOf(details.Owner, user), lead.Source, lead.Id, null, now));
+            details.ExpectedCloseDate, OpportunityChecks.OwnerOf(details.Owner, user), lead.Source, lead.Id, customer.Campaign, now,
+            lead.Utm));
 
         var isNew = customer.Registration is not null;
         return (new LeadConvertedResponse(customerId, isNew, opportunityId, lead.Version + 1),
-            [new LeadConverted(customerId, isNew, opportunityId, now)], registered, opportunity);
+            [new LeadConverted(customerId, isNew, opportunityId, now, lead.Utm)], registered, opportunity);
+    }
+
+    private static ConsentGranted Granted(LeadConsentConfirmed confirmed, Lead lead) =>
+        new(ConsentChannel.Email, confirmed.Purpose, $"double opt-in (lead {lead.Id})", confirmed.ConfirmedAt);
+
+    /// <summary>The confirmed consents an existing customer did not have yet, on its own stream.</summary>
+    private sealed record AppendConsents(Guid CustomerId, IReadOnlyList<object> Events) : IMartenOp
+    {
+        public void Execute(IDocumentSession session)
+        {
+            if (Events.Count > 0) session.Events.Append(CustomerId, Events);
+        }
     }
 }

@@ -64,5 +64,10 @@ public static class LeadErasure
         {
             Name = ErasedName, Email = "", Phone = null, Company = null, UserAgent = null, Message = null,
         })
-        .Mask<LeadDisqualified>(e => e with { Reason = ErasedName });
+        .Mask<LeadDisqualified>(e => e with { Reason = ErasedName })
+        .Mask<LeadConsentConfirmed>(Masked);
+
+    /// <summary>A confirmation keeps its purpose, wording and time (that consent was given); not who, from where, or how.</summary>
+    public static LeadConsentConfirmed Masked(LeadConsentConfirmed confirmed) =>
+        confirmed with { Email = "", IpAddress = null, UserAgent = null };
 }

@@ -13,6 +13,11 @@ public sealed record Lead
     public string? Phone { get; init; }
     public string? Company { get; init; }
     public string Source { get; init; } = "";
+    public Utm? Utm { get; init; }
+    public string? SubscribeTo { get; init; }
+
+    /// <summary>Consents the lead confirmed by double opt-in; they go to its customer on conversion.</summary>
+    public IReadOnlyList<LeadConsentConfirmed> ConfirmedConsents { get; init; } = [];
 
     public static Lead Create(LeadCaptured captured) => new()
     {
@@ -21,6 +26,15 @@ public sealed record Lead
         Phone = captured.Phone,
         Company = captured.Company,
         Source = captured.Source,
+        Utm = captured.Utm,
+        SubscribeTo = captured.SubscribeTo,
+    };
+
+    public Lead Apply(LeadConsentConfirmationSent _) => this;
+
+    public Lead Apply(LeadConsentConfirmed confirmed) => this with
+    {
+        ConfirmedConsents = [.. ConfirmedConsents.Where(c => c.Purpose != confirmed.Purpose), confirmed],
     };
 
     public Lead Apply(LeadQualified _) => this with { Status = LeadStatus.Qualified };
@@ -32,5 +46,6 @@ public sealed record Lead
     public Lead Apply(LeadErased _) => this with
     {
         Status = LeadStatus.Erased, Name = LeadErasure.ErasedName, Email = "", Phone = null, Company = null,
+        ConfirmedConsents = [.. ConfirmedConsents.Select(LeadErasure.Masked)],
     };
 }

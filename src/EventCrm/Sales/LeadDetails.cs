@@ -19,7 +19,8 @@ public static class LeadDetails
             .OptionalMultilineText("message", message, MaxMessageLength);
 
     public static LeadCaptured Captured(string name, string email, string? phone, string? company, string source,
-        string? formKey, string? userAgent, string? message, CustomerRules rules, DateTimeOffset now) => new(
+        string? formKey, string? userAgent, string? message, CustomerRules rules, DateTimeOffset now, Utm? utm = null,
+        string? subscribeTo = null) => new(
         ContactDetails.NormaliseName(name),
         ContactDetails.NormaliseEmail(email)!,
         ContactDetails.NormalisePhone(phone, rules.DefaultPhoneRegion),
@@ -28,5 +29,7 @@ public static class LeadDetails
         formKey,
         userAgent,
         string.IsNullOrWhiteSpace(message) ? null : message.Trim(),
-        now);
+        now,
+        Utm: utm,
+        SubscribeTo: subscribeTo);
 }

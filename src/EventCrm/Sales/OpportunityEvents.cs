@@ -13,7 +13,8 @@ public record OpportunityOpened(
     string Source,
     Guid? SourceLeadId,
     Guid? SourceCampaignId,
-    DateTimeOffset OpenedAt);
+    DateTimeOffset OpenedAt,
+    Utm? Utm = null);
 
 public record OpportunityStageChanged(OpportunityStage From, OpportunityStage To, DateTimeOffset At);
 

@@ -20,6 +20,7 @@ public static class SalesModule
         services.AddErasureRules(LeadErasure.Configure);
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
+        services.TryAddSingleton<ICampaignCodes, NoCampaignCodes>();
 
         // Web forms are public: each client address may send a few leads a minute to each form, across the nodes.
         services.AddRateLimits(policies => policies.Add(CaptureWebFormLeadEndpoint.RateLimitPolicy, http =>

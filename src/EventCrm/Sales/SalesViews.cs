@@ -24,6 +24,12 @@ public sealed class LeadView : IRevisioned
     public Guid? CustomerId { get; set; }
     public Guid? OpportunityId { get; set; }
     public DateTimeOffset? ConvertedAt { get; set; }
+    public Utm? Utm { get; set; }
+
+    /// <summary>The e-mail purpose the lead asked for on the web form, and how far its double opt-in got.</summary>
+    public string? SubscribeTo { get; set; }
+    public DateTimeOffset? ConfirmationSentAt { get; set; }
+    public DateTimeOffset? ConsentConfirmedAt { get; set; }
 }
 
 public partial class LeadViewProjection : SingleStreamProjection<LeadView, Guid>
@@ -40,7 +46,13 @@ public partial class LeadViewProjection : SingleStreamProjection<LeadView, Guid>
         UserAgent = captured.Data.UserAgent,
         Message = captured.Data.Message,
         CapturedAt = captured.Data.CapturedAt,
+        Utm = captured.Data.Utm,
+        SubscribeTo = captured.Data.SubscribeTo,
     };
+
+    public void Apply(LeadConsentConfirmationSent sent, LeadView lead) => lead.ConfirmationSentAt = sent.SentAt;
+
+    public void Apply(LeadConsentConfirmed confirmed, LeadView lead) => lead.ConsentConfirmedAt = confirmed.ConfirmedAt;
 
     public void Apply(LeadQualified qualified, LeadView lead)
     {
@@ -93,6 +105,7 @@ public sealed class OpportunityView : IRevisioned
     public string Source { get; set; } = "";
     public Guid? SourceLeadId { get; set; }
     public Guid? SourceCampaignId { get; set; }
+    public Utm? Utm { get; set; }
     public OpportunityStage Stage { get; set; }
     public bool IsOpen { get; set; } = true;
     public DateTimeOffset OpenedAt { get; set; }
@@ -115,6 +128,7 @@ public partial class OpportunityViewProjection : SingleStreamProjection<Opportun
         Source = opened.Data.Source,
         SourceLeadId = opened.Data.SourceLeadId,
         SourceCampaignId = opened.Data.SourceCampaignId,
+        Utm = opened.Data.Utm,
         Stage = OpportunityStage.Prospecting,
         OpenedAt = opened.Data.OpenedAt,
         Stages = [new StageVisit(OpportunityStage.Prospecting, opened.Data.OpenedAt, null)],

@@ -2,6 +2,7 @@ using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Marketing;
 using EventCrm.Sales;
 using EventCrm.Service;
 using Marten;
@@ -14,13 +15,13 @@ namespace EventCrm.Timeline;
 
 /// <summary>
 /// Everything that happened to a customer and to what is linked to it, by time: its own stream, those of the
-/// duplicates merged into it, and its leads, opportunities, activities and tickets (campaigns join when that
-/// context arrives). A read view across contexts, so it sits above all of them.
+/// duplicates merged into it, and its leads, opportunities, activities, tickets and campaigns (what each campaign did
+/// with the customer: sends, skips, opens, clicks, touches). A read view across contexts, so it sits above all of them.
 /// </summary>
 public static class CustomerTimeline
 {
     [WolverineGet("/api/customers/{customerId}/timeline", OperationId = "GetCustomerTimeline", Summary = "A customer's timeline",
-        Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities, tickets), oldest first, paged.")]
+        Description = "The events of the customer and of everything linked to it (merged duplicates, leads, opportunities, activities, tickets, campaigns), oldest first, paged.")]
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid customerId, int? page, int? pageSize,
@@ -42,6 +43,8 @@ public static class CustomerTimeline
             .Select(a => a.Id).ToListAsync(cancellation));
         streams.AddRange(await session.Query<TicketView>().Where(t => customers.Contains(t.CustomerId))
             .Select(t => t.Id).ToListAsync(cancellation));
+        streams.AddRange(await session.Query<CampaignRecipientView>().Where(r => customers.Contains(r.CustomerId))
+            .Select(r => r.Id).ToListAsync(cancellation));
         var timeline = await events.Read(new EventFilter(StreamIds: streams), EventOrder.Time,
             page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
         await access.Read(http, customerId, PersonalDataReads.Timeline);

@@ -28,6 +28,11 @@ public class when_a_chart_has_nothing_to_draw(AppFixture app)
             {
                 result.Context.Response.StatusCode.ShouldBe(200, await result.ReadAsTextAsync());
                 result.Context.Response.ContentType!.ShouldStartWith("image/svg+xml");
+                var svg = System.Xml.Linq.XDocument.Parse(await result.ReadAsTextAsync());
+                svg.Root!.Name.LocalName.ShouldBe("svg");
+                svg.Texts().ShouldNotBeEmpty("a chart with nothing to draw still has its title");
+                if (url.Contains("cohorts")) svg.Texts().ShouldContain("No customers in these cohorts.");
+                if (url.Contains("correlation")) svg.Texts().ShouldContain("Too few customers to correlate these fields.");
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using EventCrm.Customers;
 using EventCrm.Infrastructure;
+using EventCrm.Marketing;
 using EventCrm.Sales;
 using EventCrm.Service;
 using EventCrm.Tests.Customers;
@@ -22,6 +23,10 @@ public sealed class when_aggregates_are_folded
         { typeof(Opportunity), "Sales/OpportunityEvents.cs" },
         { typeof(Activity), "Sales/ActivityEvents.cs" },
         { typeof(Ticket), "Service/TicketEvents.cs" },
+        { typeof(Audience), "Marketing/AudienceEvents.cs" },
+        { typeof(Campaign), "Marketing/CampaignEvents.cs" },
+        { typeof(CampaignRecipient), "Marketing/CampaignRecipientEvents.cs" },
+        { typeof(Suppression), "Marketing/SuppressionEvents.cs" },
     };
 
     [Theory]

@@ -21,7 +21,7 @@ public class when_a_caller_asks_who_they_are(AppFixture app)
         body.GetProperty("user").GetString().ShouldBe("audrey");
         body.GetProperty("roles").EnumerateArray().Select(r => r.GetString()).ShouldBe(["auditor"]);
         body.GetProperty("policies").EnumerateArray().Select(p => p.GetString())
-            .ShouldBe([Policies.Audit, Policies.CustomersRead, Policies.ModelsRead, Policies.SalesRead, Policies.ServiceRead]);
+            .ShouldBe([Policies.Audit, Policies.CustomersRead, Policies.MarketingHistory, Policies.ModelsRead, Policies.SalesRead, Policies.ServiceRead]);
         body.GetProperty("expiresAt").GetDateTimeOffset().ShouldBe(now.AddMinutes(20), TimeSpan.FromSeconds(1));
     }
 

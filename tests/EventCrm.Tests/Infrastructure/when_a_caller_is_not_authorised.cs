@@ -13,13 +13,21 @@ namespace EventCrm.Tests.Infrastructure;
 public class when_a_caller_is_not_authorised(AppFixture app)
 {
     /// <summary>
-    /// Routes anyone may call: the health checks, the public web-form lead capture, the sealed log's public keys
-    /// (anyone may check a checkpoint), and the docs UI's own static files (scripts and icons; the page and the
-    /// OpenAPI document it loads still need a token). Everything else must refuse a request without a token.
+    /// Routes anyone may call: the health checks, the public web-form lead capture, the docs UI's own static
+    /// files (scripts and icons; the page and the OpenAPI document it loads still need a token), and the routes the
+    /// links in marketing mail lead to and the mail provider's webhook, each of which takes a signed token of its own
+    /// and is rate-limited. Everything else must refuse a request without a token.
     /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys" ||
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys" || SignedPublicRoutes.Contains(pattern) ||
         (pattern.StartsWith("/docs/") && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
+
+    /// <summary>The public routes that take a signed token (HMAC, expiring, single-use where it changes something) instead of a JWT.</summary>
+    public static readonly string[] SignedPublicRoutes =
+    [
+        "/mail/unsubscribe/{token}", "/mail/preferences/{token}", "/mail/confirm/{token}", "/mail/open/{token}", "/mail/click/{token}",
+        "/api/marketing/webhooks/mail",
+    ];
 
     [Fact]
     public async Task every_endpoint_but_health_and_the_web_form_refuses_a_request_without_a_token()
@@ -55,6 +63,19 @@ public class when_a_caller_is_not_authorised(AppFixture app)
             });
             result.Context.Response.StatusCode.ShouldBe(401, $"{method} {pattern} answered without a token");
         }
+    }
+
+    [Fact]
+    public void every_public_route_that_takes_a_signed_token_or_a_form_is_rate_limited()
+    {
+        var endpoints = app.Host.Services.GetServices<EndpointDataSource>().SelectMany(source => source.Endpoints).OfType<RouteEndpoint>()
+            .Where(e => SignedPublicRoutes.Contains("/" + e.RoutePattern.RawText!.TrimStart('/')) || e.RoutePattern.RawText!.Contains("/leads"))
+            .Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+            .ToList();
+
+        endpoints.Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Distinct().Count().ShouldBe(SignedPublicRoutes.Length + 1);
+        foreach (var endpoint in endpoints)
+            endpoint.Metadata.GetMetadata<EventCrm.Infrastructure.Http.RateLimitedAttribute>().ShouldNotBeNull(endpoint.DisplayName);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using EventCrm.Analytics;
 using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Imports;
+using EventCrm.Marketing;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Storage;
 using EventCrm.Models;
@@ -35,6 +36,11 @@ public class when_the_contexts_are_composed(AppFixture app)
             ["ImportBatch"] = "Inline",
             ["ModelCard"] = "Inline",
             ["PurchaseFact"] = "Async",
+            ["AudienceView"] = "Inline",
+            ["AudienceMembership"] = "Inline",
+            ["CampaignView"] = "Inline",
+            ["CampaignRecipientView"] = "Inline",
+            ["SuppressionEntry"] = "Inline",
         }, ignoreOrder: true);
     }
 
@@ -59,6 +65,8 @@ public class when_the_contexts_are_composed(AppFixture app)
             $"{Schemas.Crm}.import_file_pieces", ModelArtifacts.TableName,                       // imports, models
             AnalyticsSchema.CustomerFacts, AnalyticsSchema.PurchaseFacts, AnalyticsSchema.OpportunityFacts,
             AnalyticsSchema.TicketFacts, AnalyticsSchema.CustomerScores,                          // analytics
+            AudienceMembership.Members, $"{Schemas.Crm}.{AudienceMembership.CurrentIndex}",
+            $"{Schemas.Crm}.{MarketingStorage.UtmIndex}", app.Names.Table<CampaignRecipientView>(),  // marketing
         ];
         foreach (var relation in relations) (await Exists(relation)).ShouldBeTrue(relation);
     }
@@ -69,15 +77,16 @@ public class when_the_contexts_are_composed(AppFixture app)
         var jobs = app.Host.Services.GetServices<RecurringJob>().Select(j => j.Id).ToList();
 
         jobs.ShouldBe([
-            DuplicateScan.JobId,
+            DuplicateScan.JobId, RefreshAudiences.JobId,
             .. ModelCatalog.Names.Select(ModelStorage.JobId),
         ], ignoreOrder: true);
     }
 
     [Fact]
-    public void the_contracts_lower_contexts_define_are_answered_by_the_models()
+    public void the_contracts_lower_contexts_define_are_answered_by_the_upper_ones()
     {
         app.Host.Services.GetRequiredService<ICustomerScores>().ShouldBeOfType<ScoredCustomers>();
         app.Host.Services.GetRequiredService<IWinProbabilities>().ShouldBeOfType<WinProbabilities>();
+        app.Host.Services.GetRequiredService<ICampaignCodes>().ShouldBeOfType<CampaignCodes>();
     }
 }

@@ -64,7 +64,7 @@ public class when_lead_commands_are_decided
         var http = new DefaultHttpContext();
         http.Request.Headers.UserAgent = new string('u', CaptureWebFormLeadEndpoint.MaxUserAgentLength + 20);
 
-        var (response, op) = CaptureWebFormLeadEndpoint.Post(new WebFormLead("Ada", "ADA@engines.org"), form, http, Rules, Clock);
+        var (response, op, messages) = CaptureWebFormLeadEndpoint.Post(new WebFormLead("Ada", "ADA@engines.org"), form, http, Rules, Clock);
 
         response.Value.ShouldNotBeNull().Received.ShouldBeTrue();
         var captured = op.ShouldBeAssignableTo<IStartStream>()!.Events.ShouldHaveSingleItem().ShouldBeOfType<LeadCaptured>();
@@ -72,6 +72,7 @@ public class when_lead_commands_are_decided
         captured.FormKey.ShouldBe("f00d");
         captured.Email.ShouldBe("ada@engines.org");
         captured.UserAgent!.Length.ShouldBe(CaptureWebFormLeadEndpoint.MaxUserAgentLength);
+        messages.ShouldBeEmpty(); // no news asked for: no opt-in mail
     }
 
     [Fact]
@@ -81,10 +82,11 @@ public class when_lead_commands_are_decided
         var bot = new WebFormLead("x", "not an e-mail", Website: "http://spam.example");
 
         CaptureWebFormLeadEndpoint.Validate(bot, form, new DefaultHttpContext(), Rules).ShouldBeSameAs(Problems.None);
-        var (response, op) = CaptureWebFormLeadEndpoint.Post(bot, form, new DefaultHttpContext(), Rules, Clock);
+        var (response, op, messages) = CaptureWebFormLeadEndpoint.Post(bot with { Subscribe = true }, form, new DefaultHttpContext(), Rules, Clock);
 
         response.Value.ShouldNotBeNull().Received.ShouldBeTrue();
         op.ShouldNotBeAssignableTo<IStartStream>();
+        messages.ShouldBeEmpty();
     }
 
     [Fact]

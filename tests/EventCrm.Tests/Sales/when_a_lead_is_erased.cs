@@ -70,6 +70,47 @@ public class when_a_lead_is_erased(AppFixture app)
     }
 
     [Fact]
+    public async Task a_confirmed_consent_keeps_its_purpose_and_time_but_not_who_gave_it_or_from_where()
+    {
+        var form = await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ada", Roles.Admin));
+            s.Post.Json(new { name = "Erasable news " + Guid.NewGuid().ToString("N")[..6] }).ToUrl("/api/admin/forms");
+            s.StatusCodeShouldBe(201);
+        });
+        var key = (await form.Body()).GetProperty("key").GetString();
+        var email = AppFixture.NewEmail("optout");
+        await app.Host.Scenario(s =>
+        {
+            s.Post.Json(new { name = Name, email, subscribe = true, consentTextVersion = "news-2026-12" }).ToUrl($"/api/forms/{key}/leads");
+            s.WithRequestHeader("User-Agent", "ErasableBrowser/2.0");
+            s.StatusCodeShouldBe(202);
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (AppFixture.Mail.To(email).Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        var token = EventCrm.Tests.Marketing.MarketingApi.Link(AppFixture.Mail.To(email).Single(), "confirm");
+        await app.Host.Scenario(s =>
+        {
+            s.Post.Url($"/mail/confirm/{token}");
+            s.WithRequestHeader("User-Agent", "ErasableBrowser/2.0");
+            s.StatusCodeShouldBe(200);
+        });
+        await using (var query = app.Store.QuerySession())
+        {
+            var lead = await query.Query<LeadView>().SingleAsync(l => l.Email == email);
+            (await Erase(lead.Id, lead.Version)).Context.Response.StatusCode.ShouldBe(200);
+
+            var stored = await StoredEvents(lead.Id);
+            stored.ShouldNotContain(email);
+            stored.ShouldNotContain("ErasableBrowser");
+            var confirmed = (await query.Events.FetchStreamAsync(lead.Id)).Select(e => e.Data).OfType<LeadConsentConfirmed>().Single();
+            confirmed.Purpose.ShouldBe("newsletter");
+            confirmed.ConsentTextVersion.ShouldBe("news-2026-12");
+            (confirmed.Email, confirmed.IpAddress, confirmed.UserAgent).ShouldBe(("", null, null));
+        }
+    }
+
+    [Fact]
     public async Task an_erased_lead_takes_no_further_commands_and_a_rebuild_gives_the_same_view()
     {
         var (lead, _) = await LeadWithPersonalData();

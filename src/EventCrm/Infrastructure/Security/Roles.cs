@@ -28,6 +28,9 @@ public static class Policies
     public const string AnalyticsRead = "analytics:read";
     public const string ModelsRead = "models:read";
     public const string ModelsTrain = "models:train";
+    public const string MarketingRead = "marketing:read";
+    public const string MarketingWrite = "marketing:write";
+    public const string MarketingHistory = "marketing:history";
     public const string Audit = "audit";
     public const string Admin = "admin";
     /// <summary>Any of the known roles: reading one's own session (<c>GET /api/me</c>).</summary>
@@ -44,6 +47,10 @@ public static class Policies
         [AnalyticsRead] = [Roles.Admin, Roles.Analyst, Roles.Marketing, Roles.Sales],
         [ModelsRead] = [Roles.Admin, Roles.Analyst, Roles.Auditor, Roles.Marketing, Roles.Sales],
         [ModelsTrain] = [Roles.Admin, Roles.Analyst],
+        [MarketingRead] = [Roles.Admin, Roles.Marketing, Roles.Analyst],
+        [MarketingWrite] = [Roles.Admin, Roles.Marketing],
+        // Who was in an audience when, and why: auditors read it too.
+        [MarketingHistory] = [Roles.Admin, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [Audit] = [Roles.Admin, Roles.Auditor],
         [Admin] = [Roles.Admin],
         [SignedIn] = [.. Roles.All],
