@@ -8,6 +8,7 @@ using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Infrastructure.Security;
+using EventCrm.Integrations;
 using EventCrm.Marketing;
 using EventCrm.Models;
 using EventCrm.Sales;
@@ -48,6 +49,7 @@ builder.Services
     .AddModels()
     .AddMarketing()
     .AddAnalytics()
+    .AddIntegrations()
     .AddDemo();
 
 var app = builder.Build();

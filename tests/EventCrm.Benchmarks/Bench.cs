@@ -32,6 +32,7 @@ public static class Bench
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
         if (quick && named.Count == 0) scenarios.Remove("nodes"); // nor clusters of nodes to start ('bench nodes --quick' runs 1 and 2)
         if (quick && named.Count == 0) scenarios.Remove("marketing"); // nor a campaign through SMTP ('bench marketing --quick' runs it)
+        if (quick && named.Count == 0) scenarios.Remove("feed"); // nor webhook deliveries to a receiver ('bench feed --quick' runs them)
 
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
@@ -83,6 +84,7 @@ public static class Bench
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
                 case "audit": foreach (var section in await Scenarios.Audit.Run(server, plan)) report.Add(section); break;
+                case "feed": report.Add(await Feed.Run(server, plan)); break;
                 case "marketing": foreach (var section in await Scenarios.Marketing.Run(server, plan)) report.Add(section); break;
             }
         }

@@ -23,9 +23,11 @@ public sealed record Plan(
     int NodesConcurrency,
     int[] AuditConcurrency,
     int VerifyCustomers,
+    int FeedCustomers,
+    int Deliveries,
     int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "marketing"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -45,6 +47,8 @@ public sealed record Plan(
         NodesConcurrency: 32,
         AuditConcurrency: [8, 32],
         VerifyCustomers: 35_000,
+        FeedCustomers: 3_500,
+        Deliveries: 500,
         MarketingCustomers: 100_000);
 
     public static Plan QuickRun { get; } = new(
@@ -65,6 +69,8 @@ public sealed record Plan(
         NodesConcurrency: 8,
         AuditConcurrency: [8],
         VerifyCustomers: 1_000,
+        FeedCustomers: 1_000,
+        Deliveries: 40,
         MarketingCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>

@@ -49,6 +49,12 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    /// <summary>The wait a long poll asks for (<c>waitSeconds</c>, as the feed takes it): answering after it is no hang.</summary>
+    private static TimeSpan LongPoll(string target) =>
+        System.Text.RegularExpressions.Regex.Match(target, @"[?&]waitSeconds=(\d{1,2})(&|$)") is { Success: true } match
+            ? TimeSpan.FromSeconds(int.Parse(match.Groups[1].Value))
+            : TimeSpan.Zero;
+
     private readonly Pools _pools = new();
 
     public async Task<FuzzReport> Run(Action<string> log)
@@ -120,7 +126,7 @@ public sealed class Fuzzer(FuzzTarget target, FuzzPlan plan)
         var sending = Stopwatch.StartNew();
         try
         {
-            response = await client.Send(c.Request, Patience);
+            response = await client.Send(c.Request, Patience + LongPoll(c.Request.Target));
             report.Answering += sending.Elapsed;
         }
         catch (TimeoutException e)

@@ -217,6 +217,8 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         var lower = name.ToLowerInvariant();
         return schema.Kind switch
         {
+            // A long poll's wait is spent waiting: short ones keep the run short (its patience allows for them anyway).
+            Kind.Integer when lower.StartsWith("wait", StringComparison.Ordinal) => random.Pick(["0", "1"]),
             Kind.Integer => lower.Contains("page") ? random.Pick(["1", "2", "10"]) : random.Pick(["1", "2", "3", "30"]),
             Kind.Number => random.Pick(["100", "2500.50", "42"]),
             Kind.Boolean => random.Pick(["true", "false"]),

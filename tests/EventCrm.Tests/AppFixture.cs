@@ -67,6 +67,13 @@ public sealed class AppFixture : IAsyncLifetime
             // Checkpoints soon after the events, so tests need not wait long for one.
             builder.UseSetting("Audit:Checkpoints:Poll", "00:00:00.200");
             builder.UseSetting("Audit:Checkpoints:Interval", "00:00:01");
+            // Webhooks go to receivers the tests run on loopback, over http, and are retried soon.
+            builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
+            builder.UseSetting("Webhooks:AllowHttp", "true");
+            builder.UseSetting("Webhooks:FirstRetryDelay", "00:00:00.200");
+            builder.UseSetting("Webhooks:MaxRetryDelay", "00:00:01");
+            builder.UseSetting("Webhooks:MaxAttempts", "5");
+            builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
             TestMail.Configure(builder);
             builder.UseSetting("Marketing:Bounces:SmtpPort", BouncePort.ToString());
             builder.ConfigureTestServices(services =>

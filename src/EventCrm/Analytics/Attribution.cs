@@ -70,8 +70,11 @@ public static class Attribution
             case AttributionModel.Position:
                 return Position(n);
             case AttributionModel.TimeDecay:
+                // Weighed from the last touch rather than from the conversion: the same shares once normalised, and the
+                // last touch weighs 1, so a short half-life cannot underflow every weight to 0 (and the shares to NaN).
                 var halfLifeDays = halfLife.TotalDays;
-                for (var i = 0; i < n; i++) shares[i] = Math.Pow(2, -(conversion.At - ordered[i].At).TotalDays / halfLifeDays);
+                var last = ordered[n - 1].At;
+                for (var i = 0; i < n; i++) shares[i] = Math.Pow(2, -(last - ordered[i].At).TotalDays / halfLifeDays);
                 var total = shares.Sum();
                 for (var i = 0; i < n; i++) shares[i] /= total;
                 break;

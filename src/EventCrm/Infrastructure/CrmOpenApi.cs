@@ -52,7 +52,7 @@ public static class CrmOpenApi
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
                     BearerFormat = "JWT",
-                    Description = "A JWT with one or more roles: admin, sales, support, marketing, analyst, auditor.",
+                    Description = "A JWT with one or more roles: admin, sales, support, marketing, analyst, auditor, integration.",
                 };
                 document.Security ??= [];
                 document.Security.Add(new OpenApiSecurityRequirement
@@ -64,6 +64,18 @@ public static class CrmOpenApi
             options.AddOperationTransformer((operation, context, _) =>
             {
                 operation.Security = SecurityOf(context.Description.ActionDescriptor.EndpointMetadata, context.Document!);
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Http.Idempotency.AcceptsKey>().Any())
+                {
+                    operation.Parameters ??= [];
+                    operation.Parameters.Add(new OpenApiParameter
+                    {
+                        Name = Http.Idempotency.Header,
+                        In = ParameterLocation.Header,
+                        Required = false,
+                        Description = "Any unique string (1-255 visible ASCII characters): a retry with the same key and the same request gets the first answer again, marked Idempotent-Replayed: true, and does nothing twice.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Http.Idempotency.MaxKeyLength },
+                    });
+                }
                 return Task.CompletedTask;
             });
         });

@@ -81,6 +81,14 @@ public class AttributionTests
     }
 
     [Fact]
+    public void a_half_life_short_against_the_gaps_still_shares_the_whole_conversion()
+    {
+        // 2^(-20 days / 1 minute) underflows to 0 for every touch; weighed from the last touch, the last gets it all.
+        Attribution.Credit(AttributionModel.TimeDecay, Purchase(), [Touch(A, 25, 1), Touch(B, 20, 2)], Lookback, TimeSpan.FromMinutes(1))
+            .Select(c => c.Share).ShouldBe([0, 1]);
+    }
+
+    [Fact]
     public void touches_at_the_same_instant_are_ordered_by_their_event_sequence()
     {
         var early = Touch(A, 5, sequence: 10);

@@ -20,7 +20,7 @@ public sealed partial class when_the_floors_are_checked
         ["Service"],
         ["Models"],
         ["Marketing"],
-        ["Analytics", "Timeline", "Demo", "WebConsole"],
+        ["Analytics", "Timeline", "Demo", "Integrations", "WebConsole"],
         ["Program"],
     ];
 

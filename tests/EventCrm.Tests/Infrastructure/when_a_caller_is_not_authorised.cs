@@ -84,9 +84,12 @@ public class when_a_caller_is_not_authorised(AppFixture app)
         await app.Host.Scenario(s => s.Get.Url("/health/live"));
         var ready = await app.Host.Scenario(s => s.Get.Url("/health/ready"));
         var body = await ready.Body();
-        body.GetProperty("status").GetString().ShouldBe("Healthy");
-        body.GetProperty("checks").EnumerateArray().Select(check => check.GetProperty("name").GetString())
-            .ShouldBe(["projections", "postgres"], ignoreOrder: true);
+        var checks = body.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString());
+        checks.Keys.ShouldBe(["projections", "postgres"], ignoreOrder: true);
+        checks["postgres"].ShouldBe("Healthy", body.GetRawText());
+        // The shared application's projections may trail the other tests' writes for a moment: that is Degraded, still 200.
+        checks["projections"].ShouldBeOneOf(["Healthy", "Degraded"], body.GetRawText());
+        body.GetProperty("status").GetString().ShouldBe(checks["projections"], body.GetRawText());
     }
 
     [Fact]

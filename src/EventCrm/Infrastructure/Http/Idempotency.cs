@@ -46,6 +46,8 @@ public static class Idempotency
             method.DeclaringType?.IsDefined(typeof(AllowAnonymousAttribute), true) == true) return;
         if (typeof(IResult).IsAssignableFrom(chain.ResourceType) && !Replayable(chain.ResourceType!)) return;
 
+        // The OpenAPI document declares the header on these operations, so that generated clients can send it.
+        chain.Metadata.WithMetadata(AcceptsKey.Instance);
         chain.DeduplicatedWithResponse = new DeduplicatedWithResponseRequirement
         {
             // Keys are per user; the route and body are compared by Wolverine's fingerprint of the request.
@@ -57,6 +59,12 @@ public static class Idempotency
 
     private static readonly HashSet<Type> ReplayableResults =
         [typeof(Ok), typeof(Ok<>), typeof(Created), typeof(Created<>), typeof(Accepted), typeof(Accepted<>), typeof(NoContent)];
+
+    /// <summary>Endpoint metadata: the operation takes an <c>Idempotency-Key</c>.</summary>
+    public sealed class AcceptsKey
+    {
+        public static readonly AcceptsKey Instance = new();
+    }
 
     private static bool Replayable(Type type) =>
         type == typeof(IResult)

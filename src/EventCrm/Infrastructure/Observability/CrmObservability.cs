@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using EventCrm.Infrastructure.Security;
 using Marten;
 using Npgsql;
@@ -29,7 +30,9 @@ public static class CrmObservability
         services.AddSingleton<CrmMetrics>();
         services.AddSingleton<ProjectionLag>();
         services.AddHostedService<OperationsSampler>();
-        services.AddHealthChecks().AddCheck<ProjectionLagCheck>("projections", tags: [CrmHealth.Ready]);
+        // A lag that cannot be read (a busy database answering slowly) degrades readiness like a lag that is too long:
+        // it is the cluster's state, not this node's, so it must not take the node out of a balancer (503).
+        services.AddHealthChecks().AddCheck<ProjectionLagCheck>("projections", failureStatus: HealthStatus.Degraded, tags: [CrmHealth.Ready]);
 
         // Marten's own spans (a session's connection, with its commands) and counters (events appended by type).
         services.ConfigureMarten(options =>

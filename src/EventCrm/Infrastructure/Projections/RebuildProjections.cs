@@ -23,15 +23,15 @@ public record RebuildAccepted(string JobId, IReadOnlyList<string> Projections, s
 /// <list type="bullet">
 /// <item>a per-stream view is rewritten in place, a batch of streams at a time, each batch in one transaction
 /// that first locks its streams' rows, so a command on one of them waits for the batch rather than racing it;
-/// an asynchronous one is rebuilt with the daemon paused, up to where it had got, and the daemon goes on from
-/// there;</item>
-/// <item>a projection of events into documents (one per purchase, say) is replayed through its own code with the
-/// daemon paused, upserting over the rows there are, without tearing them down first.</item>
+/// an asynchronous one is rebuilt up to where the daemon has got, holding the daemon's progress row while a
+/// batch is written, and the daemon goes on from there, on whichever node it runs;</item>
+/// <item>a projection of events into documents (one per purchase, say) is replayed through its own code up to
+/// where the daemon has got, upserting over the rows there are, without tearing them down first.</item>
 /// </list>
 /// Runs as a Hangfire job; a killed run is taken up again by another worker and starts over, which is harmless:
 /// every step writes what the events say.
 /// </summary>
-public sealed class RebuildProjections(IDocumentStore store, IServiceProvider services, ILogger<RebuildProjections> logger)
+public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProjections> logger)
 {
     public const int StreamsPerTransaction = 500;
 
@@ -65,54 +65,50 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
         var streamTable = store.Options.Schema.ForStreams(true);
         var types = projection.AllEventTypes.Select(t => ((Marten.Events.EventGraph)options.Events).EventMappingFor(t).EventTypeName).Distinct().ToArray();
         var asynchronous = projection.Lifecycle == ProjectionLifecycle.Async;
-        var coordinator = asynchronous ? services.GetService<IProjectionCoordinator>() : null;
 
-        if (coordinator is not null) await coordinator.PauseAsync();
-        try
+        await using var query = store.QuerySession();
+        // An asynchronous view is rebuilt up to where the daemon has got; the daemon applies the rest.
+        long? ceiling = asynchronous ? await Ceiling(query, name, lockRow: false, cancellation) : null;
+        var streams = await query.AdvancedSql.QueryAsync<Guid>(
+            $"select distinct stream_id from {events} where type = any(?) {(ceiling is null ? "" : "and seq_id <= " + ceiling)}",
+            cancellation, new object[] { types });
+
+        var done = 0;
+        foreach (var batch in streams.Order().Chunk(StreamsPerTransaction))
         {
-            await using var query = store.QuerySession();
-            // An asynchronous view is rebuilt up to where the daemon had got; it applies the rest when it resumes.
-            long? ceiling = asynchronous && coordinator is not null ? await Ceiling(name, cancellation) : null;
-            var streams = await query.AdvancedSql.QueryAsync<Guid>(
-                $"select distinct stream_id from {events} where type = any(?) {(ceiling is null ? "" : "and seq_id <= " + ceiling)}",
-                cancellation, new object[] { types });
+            await using var session = store.LightweightSession();
+            await session.BeginTransactionAsync(cancellation);
+            // The daemon records its progress first in each batch it commits: holding that row until this batch
+            // commits keeps the daemon from writing a document this batch rewrites, and the mark read here is the one
+            // it goes on from, so each event is in a document once, whichever commits first.
+            if (asynchronous) ceiling = await Ceiling(session, name, lockRow: true, cancellation);
+            // Commands on these streams wait until this batch commits (Marten's append updates the stream's row).
+            await session.AdvancedSql.QueryAsync<Guid>($"select id from {streamTable} where id = any(?) order by id for update",
+                cancellation, new object[] { batch });
+            var versions = ceiling is null
+                ? new Dictionary<Guid, long>()
+                : (await session.AdvancedSql.QueryAsync<StreamVersion>(
+                    $"select json_build_object('streamId', stream_id, 'version', max(version)) from {events} where stream_id = any(?) and seq_id <= ? group by stream_id",
+                    cancellation, batch, ceiling.Value)).ToDictionary(v => v.StreamId, v => v.Version);
 
-            var done = 0;
-            foreach (var batch in streams.Order().Chunk(StreamsPerTransaction))
+            foreach (var id in batch)
             {
-                await using var session = store.LightweightSession();
-                await session.BeginTransactionAsync(cancellation);
-                // Commands on these streams wait until this batch commits (Marten's append updates the stream's row).
-                await session.AdvancedSql.QueryAsync<Guid>($"select id from {streamTable} where id = any(?) order by id for update",
-                    cancellation, new object[] { batch });
-                var versions = ceiling is null
-                    ? new Dictionary<Guid, long>()
-                    : (await session.AdvancedSql.QueryAsync<StreamVersion>(
-                        $"select json_build_object('streamId', stream_id, 'version', max(version)) from {events} where stream_id = any(?) and seq_id <= ? group by stream_id",
-                        cancellation, batch, ceiling.Value)).ToDictionary(v => v.StreamId, v => v.Version);
-
-                foreach (var id in batch)
-                {
-                    var version = versions.GetValueOrDefault(id);
-                    var rebuilt = await session.Events.AggregateStreamAsync<T>(id, version, token: cancellation);
-                    if (rebuilt is null) session.Delete<T>(id);
-                    else session.Store(rebuilt);
-                }
-                await session.SaveChangesAsync(cancellation);
-                done += batch.Length;
+                var version = versions.GetValueOrDefault(id);
+                var rebuilt = await session.Events.AggregateStreamAsync<T>(id, version, token: cancellation);
+                if (rebuilt is null) session.Delete<T>(id);
+                else session.Store(rebuilt);
             }
-            logger.LogInformation("Rebuilt {Count} {Projection} documents in place", done, name);
+            await session.SaveChangesAsync(cancellation);
+            done += batch.Length;
         }
-        finally
-        {
-            if (coordinator is not null) await coordinator.ResumeAsync();
-        }
+        logger.LogInformation("Rebuilt {Count} {Projection} documents in place", done, name);
     }
 
     /// <summary>
-    /// Documents projected from events one by one (no snapshots to fold onto): the daemon is paused, the events up
-    /// to where it had got are applied again through the projection's own code, a page per transaction, upserting
-    /// over the rows there are (no teardown), and the daemon goes on from where it was.
+    /// Documents projected from events one by one (no snapshots to fold onto): the events up to where the daemon has
+    /// got are applied again through the projection's own code, a page per transaction, upserting over the rows there
+    /// are (no teardown). Each event writes its own document whole, so the daemon applying later events meanwhile, or
+    /// the same one again, writes what this does.
     /// </summary>
     private async Task Replay(IProjectionSource<IDocumentOperations, IQuerySession> source, string name, CancellationToken cancellation)
     {
@@ -123,45 +119,39 @@ public sealed class RebuildProjections(IDocumentStore store, IServiceProvider se
             return;
         }
 
-        var coordinator = services.GetService<IProjectionCoordinator>();
-        if (coordinator is not null) await coordinator.PauseAsync();
-        try
+        long ceiling;
+        await using (var query = store.QuerySession())
+            ceiling = await Ceiling(query, name, lockRow: false, cancellation);
+        var handled = described.IncludedEventTypes.ToHashSet();
+        long after = 0;
+        while (true)
         {
-            var ceiling = await Ceiling(name, cancellation);
-            var handled = described.IncludedEventTypes.ToHashSet();
-            long after = 0;
-            while (true)
+            await using var session = store.LightweightSession();
+            var page = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > after && e.Sequence <= ceiling)
+                .OrderBy(e => e.Sequence).Take(1000).ToListAsync(cancellation);
+            if (page.Count == 0) break;
+            var relevant = page.Where(e => handled.Count == 0 || handled.Contains(e.EventType)).ToList();
+            if (relevant.Count > 0)
             {
-                await using var session = store.LightweightSession();
-                var page = await session.Events.QueryAllRawEvents()
-                    .Where(e => e.Sequence > after && e.Sequence <= ceiling)
-                    .OrderBy(e => e.Sequence).Take(1000).ToListAsync(cancellation);
-                if (page.Count == 0) break;
-                var relevant = page.Where(e => handled.Count == 0 || handled.Contains(e.EventType)).ToList();
-                if (relevant.Count > 0)
-                {
-                    await projection.ApplyAsync(session, relevant, cancellation);
-                    await session.SaveChangesAsync(cancellation);
-                }
-                after = page[^1].Sequence;
+                await projection.ApplyAsync(session, relevant, cancellation);
+                await session.SaveChangesAsync(cancellation);
             }
-            logger.LogInformation("Replayed {Projection} up to event {Sequence}", name, ceiling);
+            after = page[^1].Sequence;
         }
-        finally
-        {
-            if (coordinator is not null) await coordinator.ResumeAsync();
-        }
+        logger.LogInformation("Replayed {Projection} up to event {Sequence}", name, ceiling);
     }
 
-    /// <summary>Where the daemon had got with the projection; every event, when there is no daemon running here.</summary>
-    private async Task<long> Ceiling(string name, CancellationToken cancellation)
+    /// <summary>
+    /// Where the daemon has got with the projection, on whichever node it runs (0 before it first ran): it goes on
+    /// from this mark. Read with <paramref name="lockRow"/> inside a transaction, the mark cannot move until it ends.
+    /// </summary>
+    private static async Task<long> Ceiling(IQuerySession session, string name, bool lockRow, CancellationToken cancellation)
     {
-        var options = (StoreOptions)store.Options;
-        await using var query = store.QuerySession();
-        var sql = services.GetService<IProjectionCoordinator>() is null
-            ? $"select coalesce(max(seq_id), 0) from {Storage.StoreNames.EventsOf(options)} where ? is not null"
-            : $"select coalesce(max(last_seq_id), 0) from {options.Events.DatabaseSchemaName}.mt_event_progression where name like ?";
-        return (await query.AdvancedSql.QueryAsync<long>(sql, cancellation, $"{name}:%")).Single();
+        var progression = $"{session.DocumentStore.Options.Events.DatabaseSchemaName}.mt_event_progression";
+        var marks = await session.AdvancedSql.QueryAsync<long>(
+            $"select last_seq_id from {progression} where name like ? {(lockRow ? "for update" : "")}", cancellation, $"{name}:%");
+        return marks.Count == 0 ? 0 : marks.Max();
     }
 
     private sealed record StreamVersion(Guid StreamId, long Version);

@@ -9,8 +9,10 @@ public static class Roles
     public const string Marketing = "marketing";
     public const string Analyst = "analyst";
     public const string Auditor = "auditor";
+    /// <summary>A system that follows the CRM: reads the event feed and manages its webhooks, nothing else.</summary>
+    public const string Integration = "integration";
 
-    public static readonly IReadOnlyList<string> All = [Admin, Sales, Support, Marketing, Analyst, Auditor];
+    public static readonly IReadOnlyList<string> All = [Admin, Sales, Support, Marketing, Analyst, Auditor, Integration];
 }
 
 /// <summary>
@@ -32,6 +34,7 @@ public static class Policies
     public const string MarketingWrite = "marketing:write";
     public const string MarketingHistory = "marketing:history";
     public const string Audit = "audit";
+    public const string Integrations = "integrations";
     public const string Admin = "admin";
     /// <summary>Any of the known roles: reading one's own session (<c>GET /api/me</c>).</summary>
     public const string SignedIn = "signed-in";
@@ -52,6 +55,7 @@ public static class Policies
         // Who was in an audience when, and why: auditors read it too.
         [MarketingHistory] = [Roles.Admin, Roles.Marketing, Roles.Analyst, Roles.Auditor],
         [Audit] = [Roles.Admin, Roles.Auditor],
+        [Integrations] = [Roles.Admin, Roles.Integration],
         [Admin] = [Roles.Admin],
         [SignedIn] = [.. Roles.All],
     };

@@ -9,7 +9,7 @@ public class TokenInput : NetCoreInput
     [FlagAlias("user", 'u')]
     public string UserFlag { get; set; } = "";
 
-    [Description("The roles to grant, after one --role: --role sales support (or sales,support). Roles: admin, sales, support, marketing, analyst, auditor")]
+    [Description("The roles to grant, after one --role: --role sales support (or sales,support). Roles: admin, sales, support, marketing, analyst, auditor, integration")]
     [FlagAlias("role", 'r')]
     public List<string> RoleFlag { get; set; } = [];
 

@@ -1,0 +1,165 @@
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Security;
+using EventCrm.Infrastructure.Storage;
+using EventCrm.Marketing;
+using Marten;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using Wolverine.Http;
+
+namespace EventCrm.Analytics;
+
+/// <summary>
+/// What one campaign is credited with under one model: conversions (fractional), the revenue they bring, its cost
+/// in the house currency (null, with <c>CostNote</c>, when some of it is in another currency), ROI = (revenue − cost)
+/// / cost and cost per conversion.
+/// </summary>
+public record AttributedCampaign(Guid CampaignId, string Name, double Conversions, decimal Revenue, decimal? Cost, double? Roi,
+    decimal? CostPerConversion, string? CostNote);
+
+/// <summary>One model's answer: the campaigns it credits, largest revenue first, and the conversions no touch preceded.</summary>
+public record ModelAttribution(string Model, double AttributedConversions, decimal AttributedRevenue, long UnattributedConversions,
+    decimal UnattributedRevenue, IReadOnlyList<AttributedCampaign> Campaigns);
+
+public record AttributionReport(
+    DateOnly From,
+    DateOnly To,
+    int LookbackDays,
+    double HalfLifeDays,
+    DateTimeOffset? AsOf,
+    IReadOnlyList<string> TouchKinds,
+    string Currency,
+    long Conversions,
+    decimal Revenue,
+    IReadOnlyList<ModelAttribution> Models);
+
+/// <summary>
+/// Which campaigns brought the purchases: every conversion in the period (a purchase in the house currency, not
+/// voided) is shared among its customer's touches in the look-back before it by the chosen model, or by all of them
+/// side by side. With <c>asOf</c>, the answer is what the store held then (by record time); the period, the look-back
+/// and the half-life are in business time.
+/// </summary>
+public static class CampaignAttributionEndpoint
+{
+    public const string DefaultModel = "linear";
+    public const int DefaultLookbackDays = 30;
+    public const double DefaultHalfLifeDays = 7;
+    public const int MaxDays = 365;
+
+    public static ProblemDetails Validate(string? model, [AsParameters] PeriodFilter period, int? lookbackDays, double? halfLifeDays,
+        DateTimeOffset? asOf, string? touchKinds, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow();
+        var errors = new FieldErrors().CheckPeriod(period, now);
+        if (model is not null && !Attribution.Names.ContainsKey(model.Trim()))
+            errors.Add("model", $"'model' is one of {string.Join(", ", Attribution.Names.Keys)}.");
+        if (lookbackDays is < 0 or > MaxDays) errors.Add("lookbackDays", $"'lookbackDays' is a whole number of days from 0 to {MaxDays}.");
+        if (halfLifeDays is { } halfLife && !(halfLife > 0 && halfLife <= MaxDays))
+            errors.Add("halfLifeDays", $"'halfLifeDays' is a number of days more than 0 and at most {MaxDays}.");
+        if (asOf > now + Paging.ClockSkew) errors.Add("asOf", $"'asOf' {asOf:O} is in the future; the store is known up to now.");
+        foreach (var unknown in Kinds(touchKinds).Except(TouchKinds.All))
+            errors.Add("touchKinds", $"'{unknown}' is not a touch kind; the kinds are {string.Join(", ", TouchKinds.All)}.");
+        return errors.ToProblem();
+    }
+
+    [WolverineGet("/api/analytics/attribution", OperationId = "GetCampaignAttribution", Summary = "Conversions and revenue credited to campaigns by an attribution model",
+        Description = "model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.")]
+    [Authorize(Policy = Policies.MarketingRead)]
+    [Tags("Analytics", "Marketing")]
+    [ProducesResponseType(typeof(AttributionReport), 200, "application/json", "text/csv")]
+    public static async Task<IResult> Get(string? model, PeriodFilter period, int? lookbackDays, double? halfLifeDays, DateTimeOffset? asOf,
+        string? touchKinds, bool? compare, HttpContext http, IQuerySession session, NpgsqlDataSource database, StoreNames names,
+        CustomerRules rules, TimeProvider clock, CancellationToken cancellation)
+    {
+        var days = period.Resolve(clock.GetUtcNow());
+        var (start, end) = PeriodFilter.Instants(days);
+        var kinds = Kinds(touchKinds).ToHashSet();
+        IReadOnlyList<string> counted = kinds.Count == 0 ? TouchKinds.AttributionDefault : [.. TouchKinds.All.Where(kinds.Contains)];
+        var models = compare is true
+            ? Attribution.Names.ToList()
+            : [Attribution.Names.Single(n => n.Key.Equals((model ?? DefaultModel).Trim(), StringComparison.OrdinalIgnoreCase))];
+        var currency = rules.HouseCurrency;
+
+        var lookback = TimeSpan.FromDays(lookbackDays ?? DefaultLookbackDays);
+        var survivors = await CampaignHistory.Survivors(database, names, asOf, cancellation);
+        var conversions = await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation);
+        var touches = (await CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation))
+            .Where(t => counted.Contains(t.Kind)).ToList();
+        var positions = await CampaignHistory.Positions(database, names, [.. conversions.Select(c => c.PurchaseId)], asOf, cancellation);
+        var costs = await CampaignHistory.Costs(database, names, currency, asOf, cancellation);
+
+        var credited = Credit(models, conversions, touches, positions, lookback, TimeSpan.FromDays(halfLifeDays ?? DefaultHalfLifeDays));
+        var ids = credited.SelectMany(m => m.Value.Campaigns.Keys).Distinct().ToArray();
+        var campaigns = (await session.LoadManyAsync<CampaignView>(cancellation, ids)).ToDictionary(c => c.Id);
+
+        var report = new AttributionReport(days.From, days.To, lookbackDays ?? DefaultLookbackDays, halfLifeDays ?? DefaultHalfLifeDays, asOf,
+            counted, currency, conversions.Count, conversions.Sum(c => c.Amount),
+            [.. credited.Select(m => Answer(m.Key, m.Value, campaigns, costs, currency))]);
+        return Formats.Respond(http, report, () => Table(report));
+    }
+
+    /// <summary>What one model credits each campaign with, and the conversions no touch preceded.</summary>
+    public sealed record Credits(IReadOnlyDictionary<Guid, (double Conversions, decimal Revenue)> Campaigns, long Unattributed, decimal UnattributedRevenue);
+
+    /// <summary>What each model credits each campaign with (pure: no store, no clock).</summary>
+    public static IReadOnlyList<KeyValuePair<string, Credits>> Credit(IReadOnlyList<KeyValuePair<string, AttributionModel>> models,
+        IReadOnlyList<Conversion> conversions, IReadOnlyList<CampaignTouch> touches,
+        IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
+    {
+        var byCustomer = touches.ToLookup(t => t.CustomerId, t => new AttributionTouch(t.CampaignId, t.Kind, t.At, t.Sequence));
+        var credited = conversions.Select(c => (Conversion: new AttributionConversion(c.PurchaseId, c.Amount, c.At,
+            positions.TryGetValue(c.PurchaseId, out var p) ? p.LeadCreatedAt : null,
+            positions.TryGetValue(c.PurchaseId, out var o) ? o.OpportunityCreatedAt : null), Touches: byCustomer[c.CustomerId])).ToList();
+        return [.. models.Select(m =>
+        {
+            var campaigns = new Dictionary<Guid, (double Conversions, decimal Revenue)>();
+            var (unattributed, unattributedRevenue) = (0L, 0m);
+            foreach (var (conversion, customerTouches) in credited)
+            {
+                var shares = Attribution.Credit(m.Value, conversion, customerTouches, lookback, halfLife);
+                if (shares.Count == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + conversion.Amount);
+                foreach (var share in shares)
+                {
+                    var sum = campaigns.GetValueOrDefault(share.Touch.CampaignId);
+                    campaigns[share.Touch.CampaignId] = (sum.Conversions + share.Share, sum.Revenue + share.Amount);
+                }
+            }
+            return new KeyValuePair<string, Credits>(m.Key, new Credits(campaigns, unattributed, unattributedRevenue));
+        })];
+    }
+
+    private static ModelAttribution Answer(string model, Credits credits, IReadOnlyDictionary<Guid, CampaignView> campaigns,
+        IReadOnlyDictionary<Guid, CampaignCosts> costs, string currency)
+    {
+        var rows = credits.Campaigns.Select(c =>
+        {
+            var conversions = Math.Round(c.Value.Conversions, 6, MidpointRounding.AwayFromZero);
+            var revenue = Money(c.Value.Revenue);
+            var cost = costs.GetValueOrDefault(c.Key) ?? new CampaignCosts(0, new HashSet<string>());
+            var note = cost.OtherCurrencies.Count > 0
+                ? $"Costs in {string.Join(", ", cost.OtherCurrencies.Order())} are left out: there is no exchange rate to {currency}."
+                : null;
+            decimal? known = note is null ? cost.House : null;
+            return new AttributedCampaign(c.Key, campaigns.TryGetValue(c.Key, out var campaign) ? campaign.Name : "",
+                conversions, revenue, known,
+                known is > 0 ? Math.Round((double)((revenue - known.Value) / known.Value), 6, MidpointRounding.AwayFromZero) : null,
+                known is { } spent && conversions > 0 ? Money(spent / (decimal)conversions) : null, note);
+        }).OrderByDescending(r => r.Revenue).ThenBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.CampaignId).ToList();
+        return new ModelAttribution(model, Math.Round(credits.Campaigns.Values.Sum(v => v.Conversions), 6, MidpointRounding.AwayFromZero),
+            Money(credits.Campaigns.Values.Sum(v => v.Revenue)), credits.Unattributed, credits.UnattributedRevenue, rows);
+    }
+
+    private static decimal Money(decimal amount) => decimal.Round(amount, 4, MidpointRounding.AwayFromZero);
+
+    /// <summary>The kinds named in <c>touchKinds</c>, lower-case, blanks left out.</summary>
+    private static IEnumerable<string> Kinds(string? touchKinds) =>
+        (touchKinds ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => k.ToLowerInvariant()).Distinct();
+
+    public static Table Table(AttributionReport report) => new(
+        ["model", "campaignId", "campaign", "conversions", "revenue", "cost", "currency", "roi", "costPerConversion"],
+        [.. report.Models.SelectMany(m => m.Campaigns.Select(c => (IReadOnlyList<object?>)
+                [m.Model, c.CampaignId, c.Name, c.Conversions, c.Revenue, c.Cost, report.Currency, c.Roi, c.CostPerConversion])
+            .Append([m.Model, null, "(no touch)", (double)m.UnattributedConversions, m.UnattributedRevenue, null, report.Currency, null, null]))]);
+}

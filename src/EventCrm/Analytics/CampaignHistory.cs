@@ -1,0 +1,269 @@
+using EventCrm.Customers;
+using EventCrm.Infrastructure.Storage;
+using EventCrm.Marketing;
+using EventCrm.Sales;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventCrm.Analytics;
+
+/// <summary>A purchase that counts as a conversion: recorded, not voided, on the customer it belongs to now (the survivor of merges).</summary>
+public sealed record Conversion(Guid PurchaseId, Guid CustomerId, decimal Amount, DateTimeOffset At);
+
+/// <summary>A campaign interaction of a customer (the survivor of merges), at its business time, with the sequence of the event that recorded it.</summary>
+public sealed record CampaignTouch(Guid CampaignId, Guid CustomerId, string Kind, DateTimeOffset At, long Sequence);
+
+/// <summary>A campaign's costs known as of the cut: those in the house currency summed, and the other currencies they came in.</summary>
+public sealed record CampaignCosts(decimal House, IReadOnlySet<string> OtherCurrencies);
+
+/// <summary>
+/// The kinds of touch, as the API names them: a delivered e-mail (sent and not bounced), an open, a click (a tracked
+/// link in a mail, or an ad click reported as a touch), the touches reported for channels the system does not
+/// deliver (impression, visit, attended, reply), and a lead that arrived with the campaign's UTM code and became the
+/// customer.
+/// </summary>
+public static class TouchKinds
+{
+    public const string Delivered = "delivered";
+    public const string Open = "open";
+    public const string Click = "click";
+    public const string Impression = "impression";
+    public const string Visit = "visit";
+    public const string Attended = "attended";
+    public const string Reply = "reply";
+    public const string Lead = "lead";
+
+    public static readonly IReadOnlyList<string> All = [Delivered, Open, Click, Impression, Visit, Attended, Reply, Lead];
+
+    /// <summary>
+    /// What attribution counts unless told otherwise: what the customer did. A delivery and an impression are left
+    /// out: they reach everyone in an audience, and would credit a campaign for every purchase its audience makes.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AttributionDefault = [Open, Click, Visit, Attended, Reply, Lead];
+
+    public static string Of(TouchKind kind) => kind.ToString().ToLowerInvariant();
+}
+
+/// <summary>
+/// Purchases, merges and campaign touches as the event log held them at a record time (<c>asOf</c>, null for now):
+/// each read from the events themselves, so that a past answer is what the store knew then. The times in them are
+/// business times (when things happened).
+/// </summary>
+public static class CampaignHistory
+{
+    /// <summary>Each merged duplicate's survivor as of the cut, chains followed to the end.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, Guid>> Survivors(NpgsqlDataSource database, StoreNames names, DateTimeOffset? asOf,
+        CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            select e.stream_id, (e.data ->> '{StoreNames.Json<CustomerMergedInto>(x => x.SurvivorId)}')::uuid from {names.Events} e
+            where e.type = $1 and ($2::timestamptz is null or e.timestamp <= $2) order by e.seq_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<CustomerMergedInto>() });
+        command.Parameters.Add(Cut(asOf));
+        var into = new Dictionary<Guid, Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation)) into[reader.GetGuid(0)] = reader.GetGuid(1);
+        return into.Keys.ToDictionary(id => id, id => Resolve(into, id));
+    }
+
+    public static Guid Resolve(IReadOnlyDictionary<Guid, Guid> survivors, Guid customer)
+    {
+        var seen = 0;
+        while (survivors.TryGetValue(customer, out var next) && next != customer && seen++ < 64) customer = next;
+        return customer;
+    }
+
+    /// <summary>
+    /// The purchases in <paramref name="currency"/> recorded and not voided as of the cut, each on its customer's
+    /// survivor; only those of the customers <paramref name="streams"/> (customer ids, merged duplicates included) when given.
+    /// A won opportunity is here once: as the purchase it recorded. Only purchases made in [<paramref name="from"/>,
+    /// <paramref name="to"/>) are read when those are given: a question about a period reads that period, not the whole history.
+    /// </summary>
+    public static async Task<IReadOnlyList<Conversion>> Conversions(NpgsqlDataSource database, StoreNames names, string currency,
+        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, IReadOnlyCollection<Guid>? streams, DateTimeOffset? from, DateTimeOffset? to,
+        CancellationToken cancellation)
+    {
+        string Key(System.Linq.Expressions.Expression<Func<PurchaseRecorded, object?>> member) => StoreNames.Json(member);
+        var where = "($4::timestamptz is null or e.timestamp <= $4) and ($5::uuid[] is null or e.stream_id = any($5))";
+        string Made(string purchase) =>
+            $"($6::timestamptz is null or ({purchase} ->> '{Key(x => x.PurchasedAt)}')::timestamptz >= $6) and ($7::timestamptz is null or ({purchase} ->> '{Key(x => x.PurchasedAt)}')::timestamptz < $7)";
+        await using var command = database.CreateCommand($"""
+            select 0, e.stream_id, (e.data ->> '{Key(x => x.PurchaseId)}')::uuid, (e.data ->> '{Key(x => x.Amount)}')::numeric,
+                   e.data ->> '{Key(x => x.Currency)}', (e.data ->> '{Key(x => x.PurchasedAt)}')::timestamptz, e.seq_id
+            from {names.Events} e where e.type = $1 and {where} and {Made("e.data")}
+            union all
+            select 0, e.stream_id, (p ->> '{Key(x => x.PurchaseId)}')::uuid, (p ->> '{Key(x => x.Amount)}')::numeric,
+                   p ->> '{Key(x => x.Currency)}', (p ->> '{Key(x => x.PurchasedAt)}')::timestamptz, e.seq_id
+            from {names.Events} e cross join lateral jsonb_array_elements(e.data -> '{StoreNames.Json<CustomerMerged>(x => x.Purchases)}') p
+            where e.type = $2 and {where} and {Made("p")}
+            union all
+            select 1, e.stream_id, (e.data ->> '{StoreNames.Json<PurchaseVoided>(x => x.PurchaseId)}')::uuid, null, null, null, e.seq_id
+            from {names.Events} e where e.type = $3 and {where}
+            order by 7
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<PurchaseRecorded>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<CustomerMerged>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<PurchaseVoided>() });
+        command.Parameters.Add(Cut(asOf));
+        command.Parameters.Add(new NpgsqlParameter { Value = streams is null ? DBNull.Value : streams.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(Instant(from));
+        command.Parameters.Add(Instant(to));
+
+        // Folded in the order recorded: a merge moves a purchase to the survivor (same id), a void takes it away.
+        var purchases = new Dictionary<Guid, (Guid Customer, decimal Amount, string Currency, DateTimeOffset At)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation))
+            {
+                var id = reader.GetGuid(2);
+                if (reader.GetInt32(0) == 1) purchases.Remove(id);
+                else purchases[id] = (reader.GetGuid(1), reader.GetDecimal(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5));
+            }
+        return [.. purchases
+            .Where(p => string.Equals(p.Value.Currency, currency, StringComparison.OrdinalIgnoreCase))
+            .Select(p => new Conversion(p.Key, Resolve(survivors, p.Value.Customer), p.Value.Amount, p.Value.At))
+            .OrderBy(c => c.At).ThenBy(c => c.PurchaseId)];
+    }
+
+    /// <summary>
+    /// The campaigns' touches recorded as of the cut (of one campaign when <paramref name="campaign"/> is given), in
+    /// the order recorded. A delivery is a sent mail that no bounce followed; a lead touch is a lead captured with the
+    /// campaign's UTM code, once it converted to the customer (before, it touches nobody the CRM knows). Only touches
+    /// in [<paramref name="from"/>, <paramref name="to"/>) are read when those are given (and the bounces after them).
+    /// </summary>
+    public static async Task<IReadOnlyList<CampaignTouch>> Touches(NpgsqlDataSource database, StoreNames names, Guid? campaign,
+        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation)
+    {
+        var recipients = names.Table<CampaignRecipientView>();
+        var campaignColumn = names.Column<CampaignRecipientView>(v => v.CampaignId);
+        var customerColumn = names.Column<CampaignRecipientView>(v => v.CustomerId);
+        var campaigns = names.Table<CampaignView>();
+        var utmColumn = names.Column<CampaignView>(v => v.UtmCampaign);
+        var at = StoreNames.Json<EmailSent>(x => x.At);
+        var kind = StoreNames.Json<TouchRecorded>(x => x.Kind);
+        var captured = StoreNames.Json<LeadCaptured>(x => x.CapturedAt);
+        var utm = $"e.data -> '{StoreNames.Json<LeadCaptured>(x => x.Utm)}' ->> '{StoreNames.Json<Utm>(x => x.Campaign)}'";
+        const string cut = "($3::timestamptz is null or {0}.timestamp <= $3)";
+        await using var command = database.CreateCommand($"""
+            select r.{campaignColumn}, r.{customerColumn}, e.stream_id, e.type, e.data ->> '{kind}', (e.data ->> '{at}')::timestamptz, e.seq_id
+            from {names.Events} e join {recipients} r on r.id = e.stream_id
+            where e.type = any($1) and {string.Format(cut, "e")} and ($4::uuid is null or r.{campaignColumn} = $4)
+              and ($6::timestamptz is null or (e.data ->> '{at}')::timestamptz >= $6)
+              and ($7::timestamptz is null or e.type = $8 or (e.data ->> '{at}')::timestamptz < $7)
+            union all
+            select c.id, (v.data ->> '{StoreNames.Json<LeadConverted>(x => x.CustomerId)}')::uuid, e.stream_id, e.type, null,
+                   (e.data ->> '{captured}')::timestamptz, e.seq_id
+            from {names.Events} e
+              join {campaigns} c on c.{utmColumn} = lower({utm})
+              join {names.Events} v on v.stream_id = e.stream_id and v.type = $2 and {string.Format(cut, "v")}
+            where e.type = $5 and {string.Format(cut, "e")} and ($4::uuid is null or c.id = $4)
+              and ($6::timestamptz is null or (e.data ->> '{captured}')::timestamptz >= $6)
+              and ($7::timestamptz is null or (e.data ->> '{captured}')::timestamptz < $7)
+            order by 7
+            """);
+        var sent = names.EventType<EmailSent>();
+        var bounced = names.EventType<EmailBounced>();
+        var opened = names.EventType<EmailOpened>();
+        var clicked = names.EventType<EmailLinkClicked>();
+        var recorded = names.EventType<TouchRecorded>();
+        var lead = names.EventType<LeadCaptured>();
+        command.Parameters.Add(new NpgsqlParameter { Value = new[] { sent, bounced, opened, clicked, recorded }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadConverted>() });
+        command.Parameters.Add(Cut(asOf));
+        command.Parameters.Add(new NpgsqlParameter { Value = campaign is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = lead });
+        command.Parameters.Add(Instant(from));
+        command.Parameters.Add(Instant(to));
+        command.Parameters.Add(new NpgsqlParameter { Value = bounced });
+
+        var touches = new List<CampaignTouch?>();
+        var delivery = new Dictionary<Guid, int>(); // a recipient stream's last delivery not yet bounced, by its index in touches
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation))
+            {
+                var (campaignId, customer, stream, type) = (reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetGuid(2), reader.GetString(3));
+                var when = reader.GetFieldValue<DateTimeOffset>(5);
+                var sequence = reader.GetInt64(6);
+                if (type == bounced)
+                {
+                    if (delivery.Remove(stream, out var index)) touches[index] = null;
+                    continue;
+                }
+                var name = type == sent ? TouchKinds.Delivered
+                    : type == opened ? TouchKinds.Open
+                    : type == clicked ? TouchKinds.Click
+                    : type == lead ? TouchKinds.Lead
+                    : Enum.TryParse<TouchKind>(reader.GetString(4), out var reported) ? TouchKinds.Of(reported) : null;
+                if (name is null) continue;
+                if (type == sent) delivery[stream] = touches.Count;
+                touches.Add(new CampaignTouch(campaignId, customer, name, when, sequence));
+            }
+        return [.. touches.OfType<CampaignTouch>()];
+    }
+
+    /// <summary>
+    /// For the purchases that won opportunities recorded (the purchase has the opportunity's id): when the opportunity
+    /// was opened and, if it came from a lead, when that lead was captured. The W-shaped model reads them as positions.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)>> Positions(
+        NpgsqlDataSource database, StoreNames names, IReadOnlyCollection<Guid> purchases, DateTimeOffset? asOf, CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            select o.stream_id, (l.data ->> '{StoreNames.Json<LeadCaptured>(x => x.CapturedAt)}')::timestamptz,
+                   (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.OpenedAt)}')::timestamptz
+            from {names.Events} o
+              left join {names.Events} l on l.stream_id = (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.SourceLeadId)}')::uuid
+                and l.type = $2 and ($4::timestamptz is null or l.timestamp <= $4)
+            where o.type = $1 and o.stream_id = any($3) and ($4::timestamptz is null or o.timestamp <= $4)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<OpportunityOpened>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadCaptured>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = purchases.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(Cut(asOf));
+        var positions = new Dictionary<Guid, (DateTimeOffset?, DateTimeOffset)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            positions[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
+        return positions;
+    }
+
+    /// <summary>Each campaign's costs recorded as of the cut: its recorded costs and what its reported touches cost.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, CampaignCosts>> Costs(NpgsqlDataSource database, StoreNames names, string currency,
+        DateTimeOffset? asOf, CancellationToken cancellation)
+    {
+        var recipients = names.Table<CampaignRecipientView>();
+        var campaignColumn = names.Column<CampaignRecipientView>(v => v.CampaignId);
+        await using var command = database.CreateCommand($"""
+            select e.stream_id, upper(e.data ->> '{StoreNames.Json<CampaignCostRecorded>(x => x.Currency)}'),
+                   sum((e.data ->> '{StoreNames.Json<CampaignCostRecorded>(x => x.Amount)}')::numeric)
+            from {names.Events} e where e.type = $1 and ($3::timestamptz is null or e.timestamp <= $3) group by 1, 2
+            union all
+            select r.{campaignColumn}, upper(e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Currency)}'),
+                   sum((e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Cost)}')::numeric)
+            from {names.Events} e join {recipients} r on r.id = e.stream_id
+            where e.type = $2 and ($3::timestamptz is null or e.timestamp <= $3)
+              and e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Cost)}' is not null
+            group by 1, 2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<CampaignCostRecorded>() });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<TouchRecorded>() });
+        command.Parameters.Add(Cut(asOf));
+        var costs = new Dictionary<Guid, (decimal House, HashSet<string> Others)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation))
+            {
+                var id = reader.GetGuid(0);
+                var entry = costs.TryGetValue(id, out var known) ? known : (House: 0m, Others: new HashSet<string>());
+                var money = reader.IsDBNull(1) ? "" : reader.GetString(1);
+                if (money == currency.ToUpperInvariant()) entry.House += reader.GetDecimal(2);
+                else entry.Others.Add(money);
+                costs[id] = entry;
+            }
+        return costs.ToDictionary(c => c.Key, c => new CampaignCosts(c.Value.House, c.Value.Others));
+    }
+
+    private static NpgsqlParameter Cut(DateTimeOffset? asOf) => Instant(asOf);
+
+    private static NpgsqlParameter Instant(DateTimeOffset? at) =>
+        new() { Value = at is { } value ? value : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+}
