@@ -106,24 +106,36 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
         return name;
     }
 
-    /// <summary>Rebuilds every projection on the copy and compares it, table by table and with the verifier.</summary>
-    private async Task RebuiltAndIdentical(string database)
+    /// <summary>
+    /// Rebuilds every projection on the copy and compares it, table by table and with the verifier. Answers the copy's
+    /// application, still running, for what the test does next (the caller disposes it).
+    /// </summary>
+    private async Task<StoreHost> RebuiltAndIdentical(string database)
     {
-        await using var copy = await StoreHost.Start(database, source.Key);
-        await copy.RebuildAll();
-        await copy.CaughtUp();
+        var copy = await StoreHost.Start(database, source.Key);
+        try
+        {
+            await copy.RebuildAll();
+            await copy.CaughtUp();
 
-        (await copy.LastSequence()).ShouldBe(source.Events);
-        var digests = await copy.Digests();
-        digests.Keys.ShouldBe(source.Digests.Keys);
-        foreach (var (table, digest) in source.Digests)
-            if (digests[table] != digest)
-                digests[table].ShouldBe(digest, $"{table}: {await FirstDifference(table, SourceStore.Database, database)}");
+            (await copy.LastSequence()).ShouldBe(source.Events);
+            var digests = await copy.Digests();
+            digests.Keys.ShouldBe(source.Digests.Keys);
+            foreach (var (table, digest) in source.Digests)
+                if (digests[table] != digest)
+                    digests[table].ShouldBe(digest, $"{table}: {await FirstDifference(table, SourceStore.Database, database)}");
 
-        var report = await copy.Verify([source.Checkpoint]);
-        report.Ok.ShouldBeTrue(string.Join("; ", report.Mismatches.Select(m => $"{m.Kind} {m.Sequence} {m.TreeSize} {m.Detail}")));
-        report.CheckpointsChecked.ShouldBeGreaterThan(1);
-        report.Masked.Count.ShouldBeGreaterThanOrEqualTo(2);
+            var report = await copy.Verify([source.Checkpoint]);
+            report.Ok.ShouldBeTrue(string.Join("; ", report.Mismatches.Select(m => $"{m.Kind} {m.Sequence} {m.TreeSize} {m.Detail}")));
+            report.CheckpointsChecked.ShouldBeGreaterThan(1);
+            report.Masked.Count.ShouldBeGreaterThanOrEqualTo(2);
+            return copy;
+        }
+        catch
+        {
+            await copy.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The first row of a table that differs between two databases, both sides, to say what a digest cannot.</summary>
@@ -160,10 +172,8 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
         await Databases.Verb(Databases.Owner(target), null, "db-apply");
         await Databases.Verb(Databases.Owner(target), null, "events", "import", file);
 
-        await RebuiltAndIdentical(target);
-
         // New events continue after the imported ones, never on their sequence numbers.
-        await using var copy = await StoreHost.Start(target, source.Key);
+        await using var copy = await RebuiltAndIdentical(target);
         await copy.Host.Scenario(s =>
         {
             s.WithBearerToken(copy.Token("sam", Roles.Sales));
@@ -204,7 +214,7 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
         var restore = await Databases.Run(crm, ["restore", file], Databases.Repository, On(target));
         restore.ShouldContain("ok: ");
 
-        await RebuiltAndIdentical(target);
+        await (await RebuiltAndIdentical(target)).DisposeAsync();
 
         // The same verb, on the restored copy edited behind its back: it names the change and fails.
         await using (var superuser = new Npgsql.NpgsqlConnection(Databases.Superuser(target)))
