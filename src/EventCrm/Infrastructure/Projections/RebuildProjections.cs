@@ -119,9 +119,12 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
             return;
         }
 
+        // An inline projection has no daemon mark: it is replayed over every event there is.
         long ceiling;
         await using (var query = store.QuerySession())
-            ceiling = await Ceiling(query, name, lockRow: false, cancellation);
+            ceiling = described.Lifecycle == ProjectionLifecycle.Async
+                ? await Ceiling(query, name, lockRow: false, cancellation)
+                : (await query.AdvancedSql.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {Storage.StoreNames.EventsOf((StoreOptions)store.Options)}", cancellation)).Single();
         var handled = described.IncludedEventTypes.ToHashSet();
         long after = 0;
         while (true)
