@@ -68,6 +68,7 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
                    count(a.opportunity) filter (where a.kind = '{ActivityKind.Meeting}')
             from e left join a on a.opportunity = e.id and a.at <= e.until
             group by e.id, e.data
+            order by e.id
             """);
         command.Parameters.AddWithValue(open);
         command.Parameters.Add(new NpgsqlParameter<Guid?> { TypedValue = only });

@@ -108,6 +108,21 @@ public class when_input_is_hostile(AppFixture app)
         (await LastEvent()).ShouldBe(before);
     }
 
+    [Theory]
+    [InlineData("/api/customers", "{\"name\":\"Ada\",\"email\":\"ada@example.com\",\"tags\":[\"vip\",null]}", "tags[1]")]
+    [InlineData("/api/marketing/campaigns/{any}/touches", "{\"touches\":[null,null]}", "touches[0]")]
+    [InlineData("/api/marketing/campaigns/{any}/touches", "{\"touches\":[{\"email\":\"a@example.com\",\"kind\":\"click\",\"at\":\"2026-01-01T00:00:00Z\"},null]}", "touches[1]")]
+    [InlineData("/api/models/churn/train", "{\"features\":[null]}", "features[0]")]
+    [InlineData("/api/admin/forms", "{\"name\":\"Spring\",\"allowedOrigins\":[\"https://example.com\",null]}", "allowedOrigins[1]")]
+    public async Task a_null_item_in_a_list_is_a_400_naming_the_item(string template, string body, string field)
+    {
+        var before = await LastEvent();
+        var problem = await Refused(await Post(template.Replace("{any}", Guid.NewGuid().ToString()), body), 400);
+        problem.GetProperty("errors").TryGetProperty(field, out var messages).ShouldBeTrue(problem.GetRawText());
+        messages.EnumerateArray().Single().GetString()!.ShouldContain("is null");
+        (await LastEvent()).ShouldBe(before);
+    }
+
     [Fact]
     public async Task a_body_nested_thousands_deep_or_broken_is_a_400()
     {

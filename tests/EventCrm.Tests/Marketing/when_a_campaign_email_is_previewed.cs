@@ -40,12 +40,12 @@ public class when_a_campaign_email_is_previewed(AppFixture app)
         var (campaign, _) = await app.EmailCampaign(await app.StaticAudience([ann.Id]));
 
         var refused = await app.Send(HttpMethod.Post, $"/api/marketing/campaigns/{campaign}/preview", new { customerId = noah });
-        refused.Context.Response.StatusCode.ShouldBe(422);
-        var problem = await refused.Body();
+        var problem = await refused.ShouldBeProblem(422, "urn:eventcrm:problem:rule-violation");
         problem.GetProperty("title").GetString().ShouldBe("The customer has no e-mail address.");
         problem.GetProperty("detail").GetString()!.ShouldContain(noah.ToString());
 
-        var unknown = await app.Send(HttpMethod.Post, $"/api/marketing/campaigns/{campaign}/preview", new { customerId = Guid.NewGuid() });
-        unknown.Context.Response.StatusCode.ShouldBe(404);
+        var nobody = Guid.NewGuid();
+        var unknown = await (await app.Send(HttpMethod.Post, $"/api/marketing/campaigns/{campaign}/preview", new { customerId = nobody })).ShouldBeProblem(404);
+        unknown.GetProperty("detail").GetString().ShouldBe($"No customer has id {nobody}.");
     }
 }

@@ -15,7 +15,7 @@ namespace EventCrm.Infrastructure.Http;
 /// an id is never the empty UUID), appear once, and hold no control characters;</item>
 /// <item>a JSON body is sent as JSON, is well-formed UTF-8, an object, at most <see cref="MaxDepth"/> levels deep,
 /// with no member twice and no NUL or lone surrogate in any text, binds to the endpoint's command with each wrong
-/// member named, and holds no empty id. An empty body is read as <c>{}</c>, so a body whose fields are all optional
+/// member named, and holds no empty id and no null item in a list. An empty body is read as <c>{}</c>, so a body whose fields are all optional
 /// may be left out. Which members the body stated is kept (<see cref="BodyFields"/>) for commands that change only
 /// what is sent.</item>
 /// </list>
@@ -270,9 +270,17 @@ public static class InputGuard
             var inner = property.GetValue(value);
             if (inner is IEnumerable items and not string)
             {
+                var index = 0;
+                var nullable = ItemsMayBeNull(property);
                 foreach (var item in items)
                 {
-                    if (item is null) continue;
+                    var at = index++;
+                    if (item is null)
+                    {
+                        // A hole in a list is never what a client meant, and no handler should have to expect one.
+                        if (!nullable) found.Add($"{member}[{at}]", $"'{member}[{at}]' is null; leave it out or give the item.");
+                        continue;
+                    }
                     if (Bad(item) is { } message) found.Add(member, $"'{member}' {message}");
                     else if (item is not string && !item.GetType().IsValueType) FindBadValues(item, member, found, depth + 1);
                 }
@@ -282,6 +290,14 @@ public static class InputGuard
                      && property.PropertyType.Namespace?.StartsWith("EventCrm", StringComparison.Ordinal) == true)
                 FindBadValues(inner, member, found, depth + 1);
         }
+    }
+
+    /// <summary>Whether a list member declares its items nullable (<c>IReadOnlyList&lt;string?&gt;</c>), by its nullable annotations.</summary>
+    private static bool ItemsMayBeNull(PropertyInfo property)
+    {
+        var info = new NullabilityInfoContext().Create(property);
+        var item = info.ElementType ?? (info.GenericTypeArguments.Length == 1 ? info.GenericTypeArguments[0] : null);
+        return item is null || item.ReadState != NullabilityState.NotNull || Nullable.GetUnderlyingType(item.Type) is not null;
     }
 
     /// <summary>The command an endpoint reads from a JSON body, as it declares for the OpenAPI document and routing.</summary>
