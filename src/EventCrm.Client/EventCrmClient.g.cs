@@ -189,7 +189,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetTicketHistoryAsync(System.Guid ticketId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<HistoryPage> GetTicketHistoryAsync(System.Guid ticketId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -343,6 +343,18 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Erase a lead's personal data
+        /// </summary>
+        /// <remarks>
+        /// Name, e-mail, phone, company, message and user agent disappear from the lead at once and from its stored events moments later; the erasure itself, the source, the times and the link to a customer remain for the audit.
+        /// </remarks>
+        /// <param name="idempotency_Key">Any unique string (1-255 visible ASCII characters): a retry with the same key and the same request gets the first answer again, marked Idempotent-Replayed: true, and does nothing twice.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<VersionResponse> EraseLeadAsync(System.Guid leadId, EraseLead body, string idempotency_Key = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Expected revenue for a period
         /// </summary>
         /// <remarks>
@@ -429,7 +441,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetLeadHistoryAsync(System.Guid leadId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<HistoryPage> GetLeadHistoryAsync(System.Guid leadId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -545,7 +557,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetOpportunityHistoryAsync(System.Guid opportunityId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<HistoryPage> GetOpportunityHistoryAsync(System.Guid opportunityId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -794,7 +806,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetCampaignHistoryAsync(System.Guid campaignId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<HistoryPage> GetCampaignHistoryAsync(System.Guid campaignId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1428,7 +1440,7 @@ namespace EventCrm.Client
         /// Everything stored about a customer
         /// </summary>
         /// <remarks>
-        /// Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request.
+        /// Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request: with who read the customer's data, and the proofs that the history is the sealed one.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
@@ -1439,11 +1451,11 @@ namespace EventCrm.Client
         /// Every event of a customer
         /// </summary>
         /// <remarks>
-        /// Oldest first, paged, each with its sequence, version, type, time, user, correlation and causation ids, headers and data as stored.
+        /// Oldest first, paged, each with its sequence, version, type, time, user, correlation and causation ids, headers and data as stored. With proofs=true also the evidence that they are the sealed events: a checkpoint, the keys and an inclusion proof per event.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfEventEntry> GetCustomerHistoryAsync(System.Guid customerId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<HistoryPage> GetCustomerHistoryAsync(System.Guid customerId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -1599,6 +1611,17 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Who read personal data
+        /// </summary>
+        /// <remarks>
+        /// Reads of customers' profiles, histories, timelines and exports: about whom (subject), by whom (user), when, through which route; newest first, paged. Reads are written within a second of being made.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PageOfPersonalDataAccess> GetAccessLogAsync(System.Guid? subject = null, string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// The audit log: events across all streams
         /// </summary>
         /// <remarks>
@@ -1607,6 +1630,61 @@ namespace EventCrm.Client
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<PageOfEventEntry> GetAuditLogAsync(string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, string type = null, string streamType = null, string correlationId = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// The signed checkpoints of the sealed event log
+        /// </summary>
+        /// <remarks>
+        /// Newest first. Each states the Merkle root over the first treeSize leaves, signed (ES256) by the key named in keyId; the note is what was signed.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PageOfCheckpoint> ListCheckpointsAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// The public keys checkpoints are signed with
+        /// </summary>
+        /// <remarks>
+        /// Public: anyone may check a checkpoint. The active key signs new checkpoints; earlier keys stay listed so their checkpoints still verify.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<PublishedKeys> ListAuditKeysAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Proof that an event is in the sealed log
+        /// </summary>
+        /// <remarks>
+        /// The event as sealed, its leaf hash and its audit path to the root of a checkpoint (treeSize; the latest by default). docs/audit-proofs.py checks it with the standard library of Python.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<InclusionProof> GetInclusionProofAsync(long sequence, long? treeSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Proof that a checkpoint extends an earlier one
+        /// </summary>
+        /// <remarks>
+        /// The RFC 9162 consistency proof between the checkpoints of 'from' and 'to' leaves: the later tree keeps every leaf of the earlier one unchanged.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<ConsistencyProof> GetConsistencyProofAsync(long? from = null, long? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Check the event log against what was sealed
+        /// </summary>
+        /// <remarks>
+        /// Recomputes every sealed event's leaf in the sequence range (all of them by default), the root of every checkpoint and its signature; answers ok, what was checked, the first mismatch with its kind (modified, missing, inserted, reordered, checkpoint-signature, checkpoint-inconsistent) and the events masked by a recorded erasure.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<VerificationReport> VerifyEventLogAsync(long? from = null, long? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -3754,7 +3832,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetTicketHistoryAsync(System.Guid ticketId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<HistoryPage> GetTicketHistoryAsync(System.Guid ticketId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (ticketId == null)
                 throw new System.ArgumentNullException("ticketId");
@@ -3783,6 +3861,10 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (proofs != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("proofs")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(proofs, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -3810,7 +3892,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<HistoryPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -5754,6 +5836,169 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Erase a lead's personal data
+        /// </summary>
+        /// <remarks>
+        /// Name, e-mail, phone, company, message and user agent disappear from the lead at once and from its stored events moments later; the erasure itself, the source, the times and the link to a customer remain for the audit.
+        /// </remarks>
+        /// <param name="idempotency_Key">Any unique string (1-255 visible ASCII characters): a retry with the same key and the same request gets the first answer again, marked Idempotent-Replayed: true, and does nothing twice.</param>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<VersionResponse> EraseLeadAsync(System.Guid leadId, EraseLead body, string idempotency_Key = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (leadId == null)
+                throw new System.ArgumentNullException("leadId");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+
+                    if (idempotency_Key != null)
+                        request_.Headers.TryAddWithoutValidation("Idempotency-Key", ConvertToString(idempotency_Key, System.Globalization.CultureInfo.InvariantCulture));
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/leads/{leadId}/erasure"
+                    urlBuilder_.Append("api/leads/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(leadId, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/erasure");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<VersionResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Conflict", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 413)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Payload Too Large", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unprocessable Entity", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// Expected revenue for a period
         /// </summary>
         /// <remarks>
@@ -6673,7 +6918,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetLeadHistoryAsync(System.Guid leadId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<HistoryPage> GetLeadHistoryAsync(System.Guid leadId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (leadId == null)
                 throw new System.ArgumentNullException("leadId");
@@ -6702,6 +6947,10 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (proofs != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("proofs")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(proofs, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -6729,7 +6978,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<HistoryPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -8142,7 +8391,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetOpportunityHistoryAsync(System.Guid opportunityId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<HistoryPage> GetOpportunityHistoryAsync(System.Guid opportunityId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (opportunityId == null)
                 throw new System.ArgumentNullException("opportunityId");
@@ -8171,6 +8420,10 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (proofs != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("proofs")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(proofs, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -8198,7 +8451,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<HistoryPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -11013,7 +11266,7 @@ namespace EventCrm.Client
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetCampaignHistoryAsync(System.Guid campaignId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<HistoryPage> GetCampaignHistoryAsync(System.Guid campaignId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (campaignId == null)
                 throw new System.ArgumentNullException("campaignId");
@@ -11042,6 +11295,10 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (proofs != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("proofs")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(proofs, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -11069,7 +11326,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<HistoryPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -18924,7 +19181,7 @@ namespace EventCrm.Client
         /// Everything stored about a customer
         /// </summary>
         /// <remarks>
-        /// Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request.
+        /// Current profile and complete history (also of merged duplicates) as one JSON document, for a subject access request: with who read the customer's data, and the proofs that the history is the sealed one.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
@@ -19036,11 +19293,11 @@ namespace EventCrm.Client
         /// Every event of a customer
         /// </summary>
         /// <remarks>
-        /// Oldest first, paged, each with its sequence, version, type, time, user, correlation and causation ids, headers and data as stored.
+        /// Oldest first, paged, each with its sequence, version, type, time, user, correlation and causation ids, headers and data as stored. With proofs=true also the evidence that they are the sealed events: a checkpoint, the keys and an inclusion proof per event.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfEventEntry> GetCustomerHistoryAsync(System.Guid customerId, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<HistoryPage> GetCustomerHistoryAsync(System.Guid customerId, int? page = null, int? pageSize = null, bool? proofs = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (customerId == null)
                 throw new System.ArgumentNullException("customerId");
@@ -19069,6 +19326,10 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (proofs != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("proofs")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(proofs, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -19096,7 +19357,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<HistoryPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -21100,6 +21361,145 @@ namespace EventCrm.Client
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
+        /// Who read personal data
+        /// </summary>
+        /// <remarks>
+        /// Reads of customers' profiles, histories, timelines and exports: about whom (subject), by whom (user), when, through which route; newest first, paged. Reads are written within a second of being made.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PageOfPersonalDataAccess> GetAccessLogAsync(System.Guid? subject = null, string user = null, System.DateTimeOffset? from = null, System.DateTimeOffset? to = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/access"
+                    urlBuilder_.Append("api/audit/access");
+                    urlBuilder_.Append('?');
+                    if (subject != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("Subject")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(subject, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (user != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("User")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(user, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("From")).Append('=').Append(System.Uri.EscapeDataString(from.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("To")).Append('=').Append(System.Uri.EscapeDataString(to.Value.ToString("s", System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (page != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("Page")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(page, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pageSize != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("PageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PageOfPersonalDataAccess>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("Not Found", status_, responseText_, headers_, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
         /// The audit log: events across all streams
         /// </summary>
         /// <remarks>
@@ -21183,6 +21583,564 @@ namespace EventCrm.Client
                         if (status_ == 200)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<PageOfEventEntry>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("Not Found", status_, responseText_, headers_, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// The signed checkpoints of the sealed event log
+        /// </summary>
+        /// <remarks>
+        /// Newest first. Each states the Merkle root over the first treeSize leaves, signed (ES256) by the key named in keyId; the note is what was signed.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PageOfCheckpoint> ListCheckpointsAsync(int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/checkpoints"
+                    urlBuilder_.Append("api/audit/checkpoints");
+                    urlBuilder_.Append('?');
+                    if (page != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("page")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(page, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (pageSize != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PageOfCheckpoint>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// The public keys checkpoints are signed with
+        /// </summary>
+        /// <remarks>
+        /// Public: anyone may check a checkpoint. The active key signs new checkpoints; earlier keys stay listed so their checkpoints still verify.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<PublishedKeys> ListAuditKeysAsync(System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/keys"
+                    urlBuilder_.Append("api/audit/keys");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<PublishedKeys>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            string responseText_ = ( response_.Content == null ) ? string.Empty : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("Not Found", status_, responseText_, headers_, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Proof that an event is in the sealed log
+        /// </summary>
+        /// <remarks>
+        /// The event as sealed, its leaf hash and its audit path to the root of a checkpoint (treeSize; the latest by default). docs/audit-proofs.py checks it with the standard library of Python.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<InclusionProof> GetInclusionProofAsync(long sequence, long? treeSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (sequence == null)
+                throw new System.ArgumentNullException("sequence");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/events/{sequence}/proof"
+                    urlBuilder_.Append("api/audit/events/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(sequence, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/proof");
+                    urlBuilder_.Append('?');
+                    if (treeSize != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("treeSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(treeSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<InclusionProof>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Proof that a checkpoint extends an earlier one
+        /// </summary>
+        /// <remarks>
+        /// The RFC 9162 consistency proof between the checkpoints of 'from' and 'to' leaves: the later tree keeps every leaf of the earlier one unchanged.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<ConsistencyProof> GetConsistencyProofAsync(long? from = null, long? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/checkpoints/consistency"
+                    urlBuilder_.Append("api/audit/checkpoints/consistency");
+                    urlBuilder_.Append('?');
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(from, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(to, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ConsistencyProof>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new EventCrmApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new EventCrmApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Check the event log against what was sealed
+        /// </summary>
+        /// <remarks>
+        /// Recomputes every sealed event's leaf in the sequence range (all of them by default), the root of every checkpoint and its signature; answers ok, what was checked, the first mismatch with its kind (modified, missing, inserted, reordered, checkpoint-signature, checkpoint-inconsistent) and the events masked by a recorded erasure.
+        /// </remarks>
+        /// <returns>OK</returns>
+        /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<VerificationReport> VerifyEventLogAsync(long? from = null, long? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    request_.Method = new System.Net.Http.HttpMethod("GET");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/audit/verify"
+                    urlBuilder_.Append("api/audit/verify");
+                    urlBuilder_.Append('?');
+                    if (from != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("from")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(from, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (to != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("to")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(to, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    urlBuilder_.Length--;
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<VerificationReport>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -24397,6 +25355,42 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Checkpoint
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("treeSize")]
+        public long TreeSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("root")]
+        public string Root { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("lastSequence")]
+        public long LastSequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("sealedAt")]
+        public object SealedAt { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("keyId")]
+        public string KeyId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("signature")]
+        public string Signature { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("note")]
+        public string Note { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ChooseCampaignAudience
     {
 
@@ -24673,6 +25667,30 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ConsistencyProof
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        public Checkpoint From { get; set; } = new Checkpoint();
+
+        [System.Text.Json.Serialization.JsonPropertyName("to")]
+        public Checkpoint To { get; set; } = new Checkpoint();
+
+        [System.Text.Json.Serialization.JsonPropertyName("path")]
+        public System.Collections.Generic.ICollection<string> Path { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ConvertLead
     {
 
@@ -24804,6 +25822,12 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("mergedDuplicates")]
         public System.Collections.Generic.ICollection<MergedDuplicateExport> MergedDuplicates { get; set; } = new System.Collections.ObjectModel.Collection<MergedDuplicateExport>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("reads")]
+        public System.Collections.Generic.ICollection<PersonalDataAccess> Reads { get; set; } = new System.Collections.ObjectModel.Collection<PersonalDataAccess>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("evidence")]
+        public ExportEvidence Evidence { get; set; } = new ExportEvidence();
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -25408,6 +26432,27 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class EraseLead
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("reason")]
+        public string Reason { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class EventEntry
     {
 
@@ -25443,6 +26488,36 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("data")]
         public JsonElement Data { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class ExportEvidence
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("checkpoint")]
+        public Checkpoint Checkpoint { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("keys")]
+        public PublishedKeys Keys { get; set; } = new PublishedKeys();
+
+        [System.Text.Json.Serialization.JsonPropertyName("proofs")]
+        public System.Collections.Generic.ICollection<InclusionProof> Proofs { get; set; } = new System.Collections.ObjectModel.Collection<InclusionProof>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("notYetCheckpointed")]
+        public System.Collections.Generic.ICollection<long> NotYetCheckpointed { get; set; } = new System.Collections.ObjectModel.Collection<long>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("howToCheck")]
+        public string HowToCheck { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -25761,6 +26836,39 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("counts")]
         public System.Collections.Generic.ICollection<long> Counts { get; set; } = new System.Collections.ObjectModel.Collection<long>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class HistoryPage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<EventEntry> Items { get; set; } = new System.Collections.ObjectModel.Collection<EventEntry>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
+        public long PageNumber { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
+        public long PageSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public long Total { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
+        public long PageCount { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("evidence")]
+        public ExportEvidence Evidence { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -26104,6 +27212,36 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class InclusionProof
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("leaf")]
+        public SealedEvent Leaf { get; set; } = new SealedEvent();
+
+        [System.Text.Json.Serialization.JsonPropertyName("leafHash")]
+        public string LeafHash { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("treeSize")]
+        public long TreeSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("path")]
+        public System.Collections.Generic.ICollection<string> Path { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("checkpoint")]
+        public Checkpoint Checkpoint { get; set; } = new Checkpoint();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class IResult
     {
 
@@ -26271,6 +27409,9 @@ namespace EventCrm.Client
 
         [System.Runtime.Serialization.EnumMember(Value = @"converted")]
         Converted = 3,
+
+        [System.Runtime.Serialization.EnumMember(Value = @"erased")]
+        Erased = 4,
 
     }
 
@@ -26479,6 +27620,57 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MaskedEvent
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("sequence")]
+        public long Sequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("streamId")]
+        public System.Guid StreamId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("erasureSequence")]
+        public long ErasureSequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("erasureType")]
+        public string ErasureType { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("maskingSequence")]
+        public long MaskingSequence { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class MaskedSince
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("erasureSequence")]
+        public long ErasureSequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("maskingSequence")]
+        public long MaskingSequence { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class MembershipPeriod
     {
 
@@ -26547,6 +27739,33 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("history")]
         public System.Collections.Generic.ICollection<EventEntry> History { get; set; } = new System.Collections.ObjectModel.Collection<EventEntry>();
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class Mismatch
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("kind")]
+        public string Kind { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("sequence")]
+        public long? Sequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("treeSize")]
+        public long? TreeSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("detail")]
+        public string Detail { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -27313,6 +28532,36 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PageOfCheckpoint
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<Checkpoint> Items { get; set; } = new System.Collections.ObjectModel.Collection<Checkpoint>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
+        public long PageNumber { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
+        public long PageSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public long Total { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
+        public long PageCount { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PageOfCustomerProfile
     {
 
@@ -27493,6 +28742,36 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PageOfPersonalDataAccess
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<PersonalDataAccess> Items { get; set; } = new System.Collections.ObjectModel.Collection<PersonalDataAccess>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
+        public long PageNumber { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
+        public long PageSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public long Total { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
+        public long PageCount { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class PageOfRejectedRow
     {
 
@@ -27540,6 +28819,42 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
         public long PageCount { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PersonalDataAccess
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("subjectId")]
+        public System.Guid SubjectId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("what")]
+        public string What { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("user")]
+        public string User { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("route")]
+        public string Route { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("correlationId")]
+        public string CorrelationId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        public object At { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("sequence")]
+        public long Sequence { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -27747,6 +29062,60 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("schema")]
         public JsonNode Schema { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublishedKey
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keyId")]
+        public string KeyId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("algorithm")]
+        public string Algorithm { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("curve")]
+        public string Curve { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("x")]
+        public string X { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("y")]
+        public string Y { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("publicKeyPem")]
+        public string PublicKeyPem { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("active")]
+        public bool Active { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class PublishedKeys
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("keys")]
+        public System.Collections.Generic.ICollection<PublishedKey> Keys { get; set; } = new System.Collections.ObjectModel.Collection<PublishedKey>();
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -28506,6 +29875,69 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("startAt")]
         public object StartAt { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SealedEvent
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("index")]
+        public long Index { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("sequence")]
+        public long Sequence { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("eventId")]
+        public System.Guid EventId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("streamId")]
+        public System.Guid StreamId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("streamType")]
+        public string StreamType { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public long Version { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("type")]
+        public string Type { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("timestamp")]
+        public string Timestamp { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("user")]
+        public string User { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("correlationId")]
+        public string CorrelationId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("causationId")]
+        public string CausationId { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("headersHash")]
+        public string HeadersHash { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("payloadHash")]
+        public string PayloadHash { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("headers")]
+        public string Headers { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("payload")]
+        public string Payload { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("masked")]
+        public MaskedSince Masked { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 
@@ -29283,6 +30715,63 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("subject")]
         public string Subject { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class VerificationReport
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("ok")]
+        public bool Ok { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("from")]
+        public long From { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("to")]
+        public long To { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("eventsChecked")]
+        public long EventsChecked { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("leavesChecked")]
+        public long LeavesChecked { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("checkpointsChecked")]
+        public int CheckpointsChecked { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("treeSize")]
+        public long TreeSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("sealedUpTo")]
+        public long SealedUpTo { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("masked")]
+        public System.Collections.Generic.ICollection<MaskedEvent> Masked { get; set; } = new System.Collections.ObjectModel.Collection<MaskedEvent>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("firstMismatch")]
+        public Mismatch FirstMismatch { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("mismatchCount")]
+        public int MismatchCount { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("mismatches")]
+        public System.Collections.Generic.ICollection<Mismatch> Mismatches { get; set; } = new System.Collections.ObjectModel.Collection<Mismatch>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("warnings")]
+        public System.Collections.Generic.ICollection<string> Warnings { get; set; } = new System.Collections.ObjectModel.Collection<string>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("seconds")]
+        public double Seconds { get; set; }
 
         private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
 

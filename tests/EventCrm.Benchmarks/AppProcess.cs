@@ -32,14 +32,14 @@ public sealed class AppProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts the application (<paramref name="dll"/>, or <see cref="AppDll"/>); <paramref name="settings"/> are
-    /// environment variables over its shipped settings.
+    /// environment variables over its shipped settings (Audit__Seal=false, ...).
     /// </summary>
     public static async Task<AppProcess> Start(string connectionString, IReadOnlyDictionary<string, string>? settings = null,
         string? dll = null, TimeSpan? poll = null)
     {
         var watch = Stopwatch.StartNew();
         var address = new Uri($"http://127.0.0.1:{FreePort()}");
-        var process = Launch(dll ?? AppDll, ["--urls", address.ToString()], connectionString, settings);
+        var process = Launch(dll ?? AppDll, ["--urls", address.ToString()], connectionString, settings: settings);
         var app = new AppProcess(process, address);
         using var client = new HttpClient { BaseAddress = address };
         var deadline = DateTime.UtcNow.AddMinutes(2);
@@ -67,11 +67,16 @@ public sealed class AppProcess : IAsyncDisposable
     }
 
     /// <summary>Runs one of the application's shell verbs to its end; answers the exit code.</summary>
-    public static async Task<int> RunVerb(string[] arguments, string connectionString)
+    public static async Task<int> RunVerb(string[] arguments, string connectionString) =>
+        (await RunVerbWithOutput(arguments, connectionString)).ExitCode;
+
+    /// <summary>Runs one of the application's shell verbs to its end; answers the exit code and what it wrote.</summary>
+    public static async Task<(int ExitCode, string Output)> RunVerbWithOutput(string[] arguments, string connectionString)
     {
-        using var process = Launch(AppDll, arguments, connectionString);
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = Launch(AppDll, arguments, connectionString, output);
         await process.WaitForExitAsync();
-        return process.ExitCode;
+        return (process.ExitCode, string.Join('\n', output));
     }
 
     /// <summary>A client with as many connections as there are workers, carrying a token with the role.</summary>
@@ -96,7 +101,8 @@ public sealed class AppProcess : IAsyncDisposable
             throw new HttpRequestException($"{(int)response.StatusCode} {response.RequestMessage?.RequestUri?.AbsolutePath}: {await response.Content.ReadAsStringAsync()}");
     }
 
-    private static Process Launch(string dll, string[] arguments, string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    private static Process Launch(string dll, string[] arguments, string connectionString,
+        System.Collections.Concurrent.ConcurrentQueue<string>? output = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -113,9 +119,9 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Jobs__RunServer"] = "false";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
-        // Drained and dropped: a full pipe would stall the application.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drained (and dropped unless asked for): a full pipe would stall the application.
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) output?.Enqueue(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) output?.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -5,7 +5,7 @@ namespace EventCrm.Benchmarks;
 
 // build/crm bench [scenario ...] [--quick]: starts the benchmarks' PostgreSQL and builds the application, then
 // runs this with CRM_BENCH_ADMIN (a superuser's connection to that server), CRM_BENCH_SERVER (the application
-// role's) and CRM_BENCH_APP (the built EventCrm.dll).
+// role's), CRM_BENCH_OWNER (the owner role's, which applies the schema) and CRM_BENCH_APP (the built EventCrm.dll).
 public static class Bench
 {
     public static async Task<int> Main(string[] args)
@@ -37,7 +37,7 @@ public static class Bench
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException($"Set {name} (build/crm bench does).");
-        var server = new BenchServer(Required("CRM_BENCH_ADMIN"), Required("CRM_BENCH_SERVER"));
+        var server = new BenchServer(Required("CRM_BENCH_ADMIN"), Required("CRM_BENCH_SERVER"), Required("CRM_BENCH_OWNER"));
         var report = new Report(plan);
         AnsiConsole.MarkupLineInterpolated($"[bold]EventCrm benchmarks[/] ({(quick ? "quick" : "full")}): {string.Join(", ", scenarios)}");
 
@@ -83,6 +83,7 @@ public static class Bench
                 case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
+                case "audit": foreach (var section in await Scenarios.Audit.Run(server, plan)) report.Add(section); break;
                 case "feed": report.Add(await Feed.Run(server, plan)); break;
                 case "marketing": foreach (var section in await Scenarios.Marketing.Run(server, plan)) report.Add(section); break;
                 case "start": report.Add(await Scenarios.Start.Run(server, plan)); break;

@@ -11,29 +11,53 @@ namespace EventCrm.Benchmarks;
 /// </summary>
 /// <param name="administrator">A superuser's connection to the server's <c>postgres</c> database: creates and
 /// drops the databases (a forced drop may have to end the server's own processes, such as autovacuum's).</param>
-/// <param name="application">The application role's connection to the same server; databases are its own.</param>
-public sealed class BenchServer(string administrator, string application)
+/// <param name="application">The application role's connection to the same server: the role owns nothing.</param>
+/// <param name="owner">The owner role's connection: databases are its own, and it applies the schema (db-apply).</param>
+public sealed class BenchServer(string administrator, string application, string owner)
 {
     /// <summary>Measurement copies are named bench_work_1, bench_work_2, ...: never reused within a run.</summary>
     public const string WorkPrefix = "bench_work_";
 
     private int _works;
 
-    private readonly string _owner = new NpgsqlConnectionStringBuilder(application).Username!;
+    /// <summary>Says which layout a template was seeded with; a template of the earlier one is handed to the owner.</summary>
+    private const string Layout = "owner and application roles";
+
+    private readonly string _owner = new NpgsqlConnectionStringBuilder(owner).Username!;
 
     public string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(application) { Database = database }.ConnectionString;
+
+    /// <summary>The owner's connection: schema changes, and the baselines' own tables.</summary>
+    public string OwnerConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder(owner) { Database = database }.ConnectionString;
+
+    /// <summary>The owner's connection to the database of an application's connection string.</summary>
+    public string OwnerOf(string connectionString) =>
+        OwnerConnectionString(new NpgsqlConnectionStringBuilder(connectionString).Database!);
 
     /// <summary>A database of demo customers, seeded once and kept for later runs.</summary>
     public async Task<string> Template(int customers)
     {
         var name = $"bench_seed_{customers}";
-        var marker = $"{customers} demo customers, seed {Plan.Seed}";
-        if (await Scalar<string?>($"select shobj_description(oid, 'pg_database') from pg_database where datname = '{name}'") == marker)
+        var earlier = $"{customers} demo customers, seed {Plan.Seed}";
+        var marker = $"{earlier}, {Layout}";
+        var found = await Scalar<string?>($"select shobj_description(oid, 'pg_database') from pg_database where datname = '{name}'");
+        if (found == marker) return name;
+        if (found == earlier)
+        {
+            // Seeded before the roles were split: handed to the owner, data and all, and the schema applied; no seeding again.
+            var application = new NpgsqlConnectionStringBuilder(ConnectionString("postgres")).Username;
+            await Execute($"alter database {name} owner to {_owner}");
+            await Execute($"reassign owned by {application} to {_owner}", name);
+            await ApplySchema(name);
+            await Execute($"comment on database {name} is '{marker}'");
             return name;
+        }
 
         await Execute($"drop database if exists {name} with (force)");
         await Execute($"create database {name} owner {_owner}");
+        await ApplySchema(name);
         AnsiConsole.MarkupLineInterpolated($"[grey]seeding {customers:N0} demo customers into {name} (once; later runs reuse it)[/]");
         await using (var app = await InProcessApp.Start(ConnectionString(name)))
         {
@@ -58,6 +82,7 @@ public sealed class BenchServer(string administrator, string application)
         await Execute(template is null
             ? $"create database {name} owner {_owner}"
             : $"create database {name} owner {_owner} template {template} strategy file_copy");
+        if (template is null) await ApplySchema(name);
         return ConnectionString(name);
     }
 
@@ -83,9 +108,18 @@ public sealed class BenchServer(string administrator, string application)
         }
     }
 
-    private async Task Execute(string sql)
+    /// <summary>The application's own db-apply, as the owner, as an operator deploys it.</summary>
+    private async Task ApplySchema(string database)
     {
-        await using var connection = new NpgsqlConnection(administrator);
+        var (exitCode, output) = await AppProcess.RunVerbWithOutput(["db-apply"], OwnerConnectionString(database));
+        if (exitCode != 0) throw new InvalidOperationException($"db-apply failed on {database}:\n{output}");
+    }
+
+    private async Task Execute(string sql, string? database = null)
+    {
+        await using var connection = new NpgsqlConnection(database is null
+            ? administrator
+            : new NpgsqlConnectionStringBuilder(administrator) { Database = database }.ConnectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();

@@ -22,7 +22,7 @@ public sealed class InProcessApp : IAsyncDisposable
     public IDocumentStore Store => _host.Services.GetRequiredService<IDocumentStore>();
     public CustomerRules Rules => _host.Services.GetRequiredService<CustomerRules>();
 
-    public static async Task<InProcessApp> Start(string connectionString)
+    public static async Task<InProcessApp> Start(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var host = await AlbaHost.For<Program>(builder =>
         {
@@ -37,7 +37,7 @@ public sealed class InProcessApp : IAsyncDisposable
                 ["Logging:Format"] = "text",
                 ["Serilog:MinimumLevel:Default"] = "Warning",
                 ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
-            }));
+            }.Concat(settings ?? new Dictionary<string, string?>())));
         });
         return new InProcessApp(host);
     }

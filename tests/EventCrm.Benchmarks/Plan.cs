@@ -21,11 +21,13 @@ public sealed record Plan(
     bool ModelsOnePerProcess,
     int[] Nodes,
     int NodesConcurrency,
+    int[] AuditConcurrency,
+    int VerifyCustomers,
     int FeedCustomers,
     int Deliveries,
     int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "feed", "marketing", "start"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "start"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -43,6 +45,8 @@ public sealed record Plan(
         ModelsOnePerProcess: true,
         Nodes: [1, 2, 3],
         NodesConcurrency: 32,
+        AuditConcurrency: [8, 32],
+        VerifyCustomers: 35_000,
         FeedCustomers: 3_500,
         Deliveries: 500,
         MarketingCustomers: 100_000);
@@ -63,6 +67,8 @@ public sealed record Plan(
         ModelsOnePerProcess: false,
         Nodes: [1, 2],
         NodesConcurrency: 8,
+        AuditConcurrency: [8],
+        VerifyCustomers: 1_000,
         FeedCustomers: 1_000,
         Deliveries: 40,
         MarketingCustomers: 1_000);

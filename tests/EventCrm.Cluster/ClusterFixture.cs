@@ -66,13 +66,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         if (string.IsNullOrWhiteSpace(application) || string.IsNullOrWhiteSpace(admin))
             throw new InvalidOperationException("The cluster tests need the throwaway PostgreSQL of ./build/crm test (ConnectionStrings__Postgres, CRM_TEST_ADMIN).");
 
-        var owner = new NpgsqlConnectionStringBuilder(application).Username;
-        await using (var server = NpgsqlDataSource.Create(admin))
-        {
-            await server.CreateCommand($"drop database if exists {Database} with (force)").ExecuteNonQueryAsync();
-            await server.CreateCommand($"create database {Database} owner {owner}").ExecuteNonQueryAsync();
-        }
-        var connectionString = new NpgsqlConnectionStringBuilder(application) { Database = Database }.ConnectionString;
+        // As build/crm nodes up does: the owner applies the schema, the nodes connect as the application's role.
+        await Databases.CreateWithSchema(Database);
+        var connectionString = Databases.Application(Database);
         Db = NpgsqlDataSource.Create(connectionString);
 
         Directory.CreateDirectory(ResultsDirectory);
@@ -81,7 +77,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
         var ports = Ports(NodeCount + 1);
         for (var i = 0; i < NodeCount; i++) _nodes.Add(new Node(i + 1, ports[i + 1], settings, ResultsDirectory));
-        // The first node creates the schemas; the others start together after it, as build/crm nodes up does.
+        // The first node starts alone, the others together after it, as build/crm nodes up does.
         var started = Stopwatch.StartNew();
         await _nodes[0].Start();
         await Task.WhenAll(_nodes.Skip(1).Select(node => node.Start()));

@@ -44,8 +44,8 @@ public sealed class ConsoleApp : IAsyncLifetime
 
         var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres"));
         _database = $"eventcrm_console_{Environment.ProcessId}";
-        await Sql($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
-        await Sql($"CREATE DATABASE {_database} OWNER \"{application.Username}\"");
+        // Owned by the owner's role, the schema applied by db-apply; the application connects as its own role.
+        await Databases.CreateWithSchema(_database);
         application.Database = _database;
 
         var port = FreePort();
@@ -162,6 +162,20 @@ public sealed class ConsoleApp : IAsyncLifetime
     }
 
     /// <summary>The highest event sequence in the store: what a read-only walk through the console must leave as it was.</summary>
+    /// <summary>The events appended after <paramref name="sequence"/>: their type and their data as JSON.</summary>
+    public async Task<List<(string Type, string Data)>> EventsAfter(long sequence)
+    {
+        var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres")) { Database = _database };
+        await using var connection = new NpgsqlConnection(application.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select type, data::text from crm.mt_events where seq_id > $1 order by seq_id", connection);
+        command.Parameters.AddWithValue(sequence);
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<(string, string)>();
+        while (await reader.ReadAsync()) events.Add((reader.GetString(0), reader.GetString(1)));
+        return events;
+    }
+
     public async Task<long> LastSequence()
     {
         var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres")) { Database = _database };

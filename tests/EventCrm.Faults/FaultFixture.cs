@@ -4,7 +4,7 @@ namespace EventCrm.Faults;
 
 /// <summary>
 /// A database of the fault suite's own on the shared throwaway cluster (created as <c>CRM_TEST_ADMIN</c>, owned
-/// by the application's role), and the application on it. The scenarios run one after another; whatever they
+/// by the owner's role, its schema applied by <c>db-apply</c>), and the application on it, as its own role. The scenarios run one after another; whatever they
 /// do to PostgreSQL, the cluster is running again when the suite ends.
 /// </summary>
 public sealed class FaultFixture : IAsyncLifetime
@@ -25,16 +25,14 @@ public sealed class FaultFixture : IAsyncLifetime
         await Postgres.EnsureRunning();
         _admin = Environment.GetEnvironmentVariable("CRM_TEST_ADMIN")
             ?? throw new InvalidOperationException("CRM_TEST_ADMIN is not set: run the fault suite with ./build/crm test.");
-        var application = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres"));
         Database = $"eventcrm_faults_{Guid.NewGuid():N}"[..32];
-        await Admin($"create database {Database} owner {application.Username}");
+        await Databases.CreateWithSchema(Database);
         // The shared test cluster runs without synchronous commits for speed: a commit is acknowledged before its
         // WAL is written, and an immediate stop loses the last ones. Production keeps the default (on); so does this
         // database, or the suite would measure the cluster's settings instead of the application. (fsync=off does
         // not matter here: the operating system does not crash, only PostgreSQL stops.)
         await Admin($"alter database {Database} set synchronous_commit = on");
-        application.Database = Database;
-        ConnectionString = application.ConnectionString;
+        ConnectionString = Databases.Application(Database);
         // The checks' own connections are never pooled: a connection from before a PostgreSQL restart is broken.
         Checker = new NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString;
         App = new FaultApp(ConnectionString, Port);

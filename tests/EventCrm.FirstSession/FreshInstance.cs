@@ -21,10 +21,12 @@ public sealed class FreshInstance : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres"));
+        // Made as an operator makes it: owned by the owner's role, which build/crm run applies the schema as; the
+        // application connects as its own role.
+        var application = new NpgsqlConnectionStringBuilder(Setting("ConnectionStrings__Postgres")) { Database = Database };
+        var owner = new NpgsqlConnectionStringBuilder(Setting("CRM_TEST_OWNER")) { Database = Database };
         await Admin($"drop database if exists {Database} with (force)");
-        await Admin($"create database {Database} owner {application.Username}");
-        application.Database = Database;
+        await Admin($"create database {Database} owner {owner.Username}");
 
         var start = new ProcessStartInfo("bash", [Path.Combine(ReadmeSession.RepositoryRoot(), "build", "crm"), "run"])
         {
@@ -34,6 +36,7 @@ public sealed class FreshInstance : IAsyncLifetime
             UseShellExecute = false,
         };
         start.Environment["ConnectionStrings__Postgres"] = application.ConnectionString;
+        start.Environment["CRM_OWNER_CONNECTION"] = owner.ConnectionString;
         start.Environment["CRM_URL"] = Api;
         start.Environment["CRM_DEMO_CUSTOMERS"] = "0";
         // The run's mail sink on ports of its own, so a developer's running sink does not stand in the way.

@@ -40,16 +40,9 @@ public sealed class FuzzTarget : IAsyncLifetime
                 "The fuzzer runs the published application against the test cluster: run it with ./build/crm test --suite fuzz " +
                 "(or set CRM_APP_DLL, CRM_TEST_ADMIN and ConnectionStrings__Postgres).");
 
-        var application = new NpgsqlConnectionStringBuilder(server);
         _database = $"eventcrm_fuzz_{Environment.ProcessId}_{DateTime.UtcNow:HHmmss}";
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {_database} OWNER \"{application.Username}\"", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        application.Database = _database;
-        var connectionString = application.ConnectionString;
+        await Databases.CreateWithSchema(_database);
+        var connectionString = Databases.Application(_database);
 
         Port = Environment.GetEnvironmentVariable("CRM_FUZZ_PORT") is { Length: > 0 } port ? int.Parse(port) : FreePort();
         LogFile = Path.Combine(AppContext.BaseDirectory, "fuzz-app.log");
@@ -171,8 +164,11 @@ public readonly record struct StoreMark(long LastSequence, long FilePieces);
 
 public sealed record AppendedEvent(long Sequence, string Type, string StreamId, string CausationId, string Source)
 {
-    /// <summary>Appended while a message was handled (an SLA check falling due, a message an earlier command sent).</summary>
-    public bool FromAMessage => Source.StartsWith("message:", StringComparison.Ordinal);
+    /// <summary>
+    /// Appended in the background, by no request: while a message was handled (an SLA check falling due, a message an
+    /// earlier command sent), or by the application itself (the access log's batch of reads, written every second).
+    /// </summary>
+    public bool InTheBackground => Source.StartsWith("message:", StringComparison.Ordinal) || Source.StartsWith("system:", StringComparison.Ordinal);
 
     public override string ToString() => $"#{Sequence} {Type} on {StreamId} (source '{Source}', causation '{CausationId}')";
 }

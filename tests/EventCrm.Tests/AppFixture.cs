@@ -24,6 +24,9 @@ public sealed class AppFixture : IAsyncLifetime
 {
     public const string SigningKey = "integration-tests-signing-key-0123456789abcdef";
 
+    /// <summary>The checkpoints' signing key of this run (ECDSA P-256, PEM), made afresh like an operator's.</summary>
+    public static readonly string AuditKey = EventCrm.Audit.AuditKeys.NewPrivateKeyPem();
+
     public IAlbaHost Host { get; private set; } = null!;
 
     /// <summary>The SMTP server every test host sends to: in this process, on a free port.</summary>
@@ -60,6 +63,10 @@ public sealed class AppFixture : IAsyncLifetime
             // The operational figures are read every second, and a projection 5 s behind degrades readiness.
             builder.UseSetting("Observability:SampleInterval", "00:00:01");
             builder.UseSetting("Observability:MaxProjectionLag", "00:00:05");
+            builder.UseSetting("Audit:Signing:Key", AuditKey);
+            // Checkpoints soon after the events, so tests need not wait long for one.
+            builder.UseSetting("Audit:Checkpoints:Poll", "00:00:00.200");
+            builder.UseSetting("Audit:Checkpoints:Interval", "00:00:01");
             // Webhooks go to receivers the tests run on loopback, over http, and are retried soon.
             builder.UseSetting("Webhooks:AllowPrivateTargets", "true");
             builder.UseSetting("Webhooks:AllowHttp", "true");

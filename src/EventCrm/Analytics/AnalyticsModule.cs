@@ -1,4 +1,5 @@
 using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Storage;
 using Marten;
 
 namespace EventCrm.Analytics;
@@ -9,7 +10,7 @@ public static class AnalyticsModule
     public static IServiceCollection AddAnalytics(this IServiceCollection services)
     {
         services.ConfigureMarten((StoreOptions store) => AnalyticsSchema.Configure(store));
-        services.AddHostedService<AnalyticsSchema.CreateFactTables>();
+        services.AddSchemaStep<AnalyticsSchema.CreateFactTables>();
         services.AddApiTag("Analytics", "Statistics, trends and breakdowns as JSON, CSV or charts.", 600);
         return services;
     }

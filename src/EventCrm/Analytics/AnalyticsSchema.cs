@@ -201,17 +201,18 @@ public static class AnalyticsSchema
     }
 
     /// <summary>
-    /// Creates what is missing when the application starts. A fact table whose definition changed is
-    /// recreated; a new one, or one whose trigger had gone (its read model's table was recreated), is filled
-    /// again from its read model.
+    /// Creates what is missing (db-apply, as the owner). A fact table whose definition changed is recreated; a new
+    /// one, or one whose trigger had gone (its read model's table was recreated), is filled again from its read
+    /// model. The application's role writes the tables through the triggers; the analysts' role reads them.
     /// </summary>
-    internal sealed class CreateFactTables(NpgsqlDataSource database, IDocumentStore store, IConfiguration configuration,
-        ILogger<CreateFactTables> logger)
-        : IHostedService
+    internal sealed class CreateFactTables(IDocumentStore store, IConfiguration configuration, ILogger<CreateFactTables> logger)
+        : ISchemaStep
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
+        public string Name => "the analytics fact tables";
+
+        public async Task ApplyAsync(SchemaChange change, CancellationToken cancellationToken)
         {
-            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            var connection = change.Connection;
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
             async Task<object?> Run(string sql, params object[] parameters)
@@ -221,9 +222,8 @@ public static class AnalyticsSchema
                 return await command.ExecuteScalarAsync(cancellationToken);
             }
 
-            // Nodes starting together take turns.
-            await Run("select pg_advisory_xact_lock(hashtext('eventcrm.analytics-schema'))");
             await Run($"create schema if not exists {Schema}");
+            await Run($"revoke all on schema {Schema} from public");
             foreach (var table in Tables)
             {
                 var source = table.Source(store.Options);
@@ -243,6 +243,12 @@ public static class AnalyticsSchema
                 await Run($"analyze {table.Qualified}");
             }
 
+            if (change.ApplicationRole is { } application)
+            {
+                await Run($"grant usage on schema {Schema} to {application}");
+                await Run($"grant select, insert, update, delete, truncate on all tables in schema {Schema} to {application}");
+            }
+
             var reader = configuration["Analytics:ReaderRole"] ?? "eventcrm_analyst";
             if ((bool)(await Run("select exists (select from pg_roles where rolname = $1)", reader))!)
             {
@@ -256,7 +262,5 @@ public static class AnalyticsSchema
             }
             await transaction.CommitAsync(cancellationToken);
         }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,12 +1,13 @@
 using EventCrm.Infrastructure.Storage;
+using JasperFx.Events.Projections;
 using Marten;
-using Npgsql;
 
 namespace EventCrm.Audit;
 
 /// <summary>
-/// Indexes on the event table for the audit log's filters. Marten does not manage them (it is told to leave
-/// them alone); they are created when the host starts, after Marten has created its tables.
+/// The audit's part of the store: indexes on the event table for the audit log's filters (Marten is told to leave
+/// them alone), the sealed log's tables, the sealer, and the masking function. db-apply creates them, as the owner,
+/// and grants the application's role what it needs: to append to the sealed log, never to change it.
 /// </summary>
 public static class AuditStorage
 {
@@ -17,30 +18,37 @@ public static class AuditStorage
         ("ix_mt_events_timestamp", "(timestamp)"),
     ];
 
-    public static void Configure(StoreOptions options)
+    public static void Configure(StoreOptions options, IServiceProvider services, AuditRules rules)
     {
         options.Events.EnableEventTypeIndex = true;
         foreach (var (name, _) in Indexes) options.Events.IgnoreIndex(name);
+        foreach (var table in SealedLog.Tables()) options.Storage.ExtendedSchemaObjects.Add(table);
+        options.Events.AddEventType<EventsMasked>();
+        options.Events.AddEventType<PersonalDataReadsRecorded>();
+        options.Storage.ExtendedSchemaObjects.Add(PersonalDataReadProjection.Definition());
+        options.Projections.Add(new PersonalDataReadProjection(), ProjectionLifecycle.Inline);
+        if (rules.Seal) options.Projections.Subscribe(new EventSealer(services));
     }
 
-    internal sealed class CreateAuditIndexes(NpgsqlDataSource database, StoreNames names) : IHostedService
+    /// <summary>The indexes, the masking function and the application's privileges on the audit schema (db-apply, as the owner).</summary>
+    internal sealed class CreateAuditObjects(StoreNames names, ErasureEvents erasures) : ISchemaStep
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            await using var connection = await database.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            // Nodes starting together take turns.
-            await using (var lockCommand = new NpgsqlCommand("select pg_advisory_xact_lock(hashtext('eventcrm.audit-indexes'))", connection, transaction))
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-            foreach (var (name, definition) in Indexes)
-            {
-                await using var create = new NpgsqlCommand(
-                    $"create index if not exists {name} on {names.Events} {definition}", connection, transaction);
-                await create.ExecuteNonQueryAsync(cancellationToken);
-            }
-            await transaction.CommitAsync(cancellationToken);
-        }
+        public string Name => "the audit log's indexes, the sealed log's privileges and the masking function";
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public async Task ApplyAsync(SchemaChange change, CancellationToken cancellation)
+        {
+            foreach (var (name, definition) in Indexes)
+                await change.Execute($"create index if not exists {name} on {names.Events} {definition}");
+            await change.Execute(EventMasking.FunctionSql(names, erasures.TypeNames));
+            await change.Execute($"revoke all on schema {Schemas.Audit} from public");
+            await change.Grant($$"""
+                grant usage on schema {{Schemas.Audit}} to {role};
+                grant select, insert on {{SealedLog.Leaves}}, {{SealedLog.Nodes}}, {{SealedLog.Checkpoints}} to {role};
+                grant select, insert, update on {{SealedLog.State}} to {role};
+                grant select on {{SealedLog.MaskedEvents}} to {role};
+                grant select, insert on {{PersonalDataReadProjection.Table}} to {role};
+                grant execute on function {{EventMasking.Function}}(bigint, jsonb, timestamptz) to {role};
+                """);
+        }
     }
 }

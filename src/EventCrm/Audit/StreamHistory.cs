@@ -1,22 +1,35 @@
+using System.Text.Json.Serialization;
 using EventCrm.Infrastructure.Http;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace EventCrm.Audit;
 
+/// <summary>
+/// A page of a stream's events, as stored; with <c>proofs=true</c> also the evidence that they are the events that
+/// were sealed: a checkpoint, the keys, and an inclusion proof per event (<c>docs/audit-proofs.py</c> checks them).
+/// </summary>
+public sealed record HistoryPage(IReadOnlyList<EventEntry> Items, long PageNumber, long PageSize, long Total, long PageCount,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ExportEvidence? Evidence);
+
 /// <summary>History and as-of reads that every kind of stream offers auditors.</summary>
 public static class StreamHistory
 {
     /// <summary>Every event of one stream of aggregate type <typeparamref name="TAggregate"/>, paged, as stored.</summary>
-    public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History<TAggregate>(Guid id, string what,
-        int? page, int? pageSize, IQuerySession session, EventLog events, CancellationToken cancellation)
+    public static async Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History<TAggregate>(Guid id, string what,
+        int? page, int? pageSize, bool? proofs, IQuerySession session, EventLog events, Proofs provenance,
+        CancellationToken cancellation)
     {
         if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
             return TypedResults.Problem(errors.ToProblem());
         if (!await Exists<TAggregate>(session, id, cancellation)) return Missing(what, id);
 
-        return TypedResults.Ok(await events.Read(new EventFilter(StreamIds: [id]), EventOrder.Sequence,
-            page ?? 1, pageSize ?? Paging.MaxPageSize, cancellation));
+        var found = await events.Read(new EventFilter(StreamIds: [id]), EventOrder.Sequence,
+            page ?? 1, pageSize ?? Paging.MaxPageSize, cancellation);
+        var evidence = proofs == true
+            ? await provenance.ForExport([.. found.Items.Select(e => e.Sequence)], cancellation)
+            : null;
+        return TypedResults.Ok(new HistoryPage(found.Items, found.PageNumber, found.PageSize, found.Total, found.PageCount, evidence));
     }
 
     /// <summary>The view <typeparamref name="TView"/> rebuilt from the events up to a version or an instant.</summary>

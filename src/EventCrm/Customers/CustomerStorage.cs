@@ -16,7 +16,6 @@ public static class CustomerStorage
     public static void Configure(StoreOptions options, CustomerRules rules)
     {
         options.Projections.Add(new CustomerProfileProjection(rules.HouseCurrency), ProjectionLifecycle.Inline);
-        CustomerErasure.Configure(options);
 
         // Trigram search on names; trusted extension, so the database owner may create it.
         options.Storage.ExtendedSchemaObjects.Add(new Extension("pg_trgm"));

@@ -1,3 +1,4 @@
+using EventCrm.Audit;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Jobs;
 using Marten;
@@ -13,6 +14,7 @@ public static class CustomersModule
         services.AddSettings<CustomerRules>(CustomerRules.Section);
         services.ConfigureMarten((IServiceProvider provider, StoreOptions store) =>
             CustomerStorage.Configure(store, provider.GetRequiredService<CustomerRules>()));
+        services.AddErasureRules(CustomerErasure.Configure);
         services.AddRecurringJob<DuplicateScan>(DuplicateScan.JobId, "Jobs:ScanDuplicatesCron", "40 * * * *",
             scan => scan.Run(CancellationToken.None));
         services.AddApiTag("Customers", "Customer data: registration, contact details, demographics, tags, owner, purchases, consents, merge, erasure; profiles, lists, history and subject access exports.", 100);

@@ -35,7 +35,7 @@ public record DuplicatePairs(IReadOnlyList<DuplicateCandidate> Items, long PageN
 /// phone number and names whose trigram similarity (pg_trgm) is at least <see cref="NameSimilarity"/> within
 /// one country. Comparing every pair takes seconds on a large base, so a scan (a recurring job, or on demand)
 /// writes the pairs to a table and the endpoint pages through them; merging or erasing a customer removes its
-/// pairs in the same transaction. Review a pair, then merge with <c>POST /api/customers/{id}/merge</c>.
+/// pairs in the same transaction. Review a pair, then merge with <c>POST /api/customers/{customerId}/merge</c>.
 /// </summary>
 public sealed class DuplicateScan(NpgsqlDataSource database, StoreNames names, TimeProvider clock)
 {

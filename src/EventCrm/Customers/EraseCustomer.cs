@@ -1,3 +1,4 @@
+using EventCrm.Audit;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Marten;
@@ -16,6 +17,12 @@ public record EraseCustomer(int Version, string Reason);
 
 /// <summary>Masks the personal data in a customer's stream once its erasure is committed.</summary>
 public record MaskErasedCustomer(Guid CustomerId);
+
+/// <summary>
+/// A customer was erased: every context that keeps personal data about them erases it too (Sales erases the leads
+/// that became this customer). Sent through the outbox with the erasure, so it is handled once it is committed.
+/// </summary>
+public record CustomerWasErased(Guid CustomerId, string Reason);
 
 /// <summary>Erases a duplicate that was merged into an erased customer: the same person.</summary>
 public record EraseMergedCustomer(Guid CustomerId, string Reason);
@@ -41,9 +48,10 @@ public static class EraseCustomerEndpoint
     public static (VersionResponse, Events, OutgoingMessages, DuplicateScan.Forget) Post(EraseCustomer command,
         [Target] Customer customer, TimeProvider clock)
     {
-        var messages = new OutgoingMessages { new MaskErasedCustomer(customer.Id) };
-        messages.AddRange(customer.MergedDuplicates.Select(duplicate => new EraseMergedCustomer(duplicate, command.Reason.Trim())));
-        return (new VersionResponse(customer.Version + 1), [new CustomerErased(command.Reason.Trim(), clock.GetUtcNow())],
+        var reason = command.Reason.Trim();
+        var messages = new OutgoingMessages { new MaskErasedCustomer(customer.Id), new CustomerWasErased(customer.Id, reason) };
+        messages.AddRange(customer.MergedDuplicates.Select(duplicate => new EraseMergedCustomer(duplicate, reason)));
+        return (new VersionResponse(customer.Version + 1), [new CustomerErased(reason, clock.GetUtcNow())],
             messages, new DuplicateScan.Forget(customer.Id));
     }
 }
@@ -54,20 +62,16 @@ public static class EraseMergedCustomerHandler
     public static (Events, OutgoingMessages) Handle(EraseMergedCustomer command, Customer customer, TimeProvider clock) =>
         customer.Status == CustomerStatus.Erased
             ? ([], [])
-            : ([new CustomerErased(command.Reason, clock.GetUtcNow())], [new MaskErasedCustomer(customer.Id)]);
+            : ([new CustomerErased(command.Reason, clock.GetUtcNow())],
+                [new MaskErasedCustomer(customer.Id), new CustomerWasErased(customer.Id, command.Reason)]);
 }
 
+/// <summary>Masks the stream through the audit's narrow path, on the handler's session (committed by Wolverine).</summary>
 public static class MaskErasedCustomerHandler
 {
-    public const string MaskedHeader = "masked";
-
-    public static Task Handle(MaskErasedCustomer command, IDocumentStore store, TimeProvider clock,
+    public static Task Handle(MaskErasedCustomer command, EventMasking masking, IDocumentSession session, TimeProvider clock,
         CancellationToken cancellation) =>
-        store.Advanced.ApplyEventDataMasking(masking =>
-        {
-            masking.IncludeStream(command.CustomerId);
-            masking.AddHeader(MaskedHeader, clock.GetUtcNow().ToString("O"));
-        }, cancellation);
+        masking.Mask(session, command.CustomerId, clock.GetUtcNow(), cancellation);
 }
 
 /// <summary>What erasure removes from each kind of event. Country, industry, amounts and times stay.</summary>
@@ -75,20 +79,17 @@ public static class CustomerErasure
 {
     public const string ErasedName = "[erased]";
 
-    public static void Configure(StoreOptions options)
-    {
-        var events = options.Events;
-        events.AddMaskingRuleForProtectedInformation<CustomerRegistered>(e => e with
+    public static void Configure(ErasureRules rules) => rules
+        .Mask<CustomerRegistered>(e => e with
         {
             Name = ErasedName, Email = null, Phone = null, Demographics = Mask(e.Demographics), Tags = null,
-        });
-        events.AddMaskingRuleForProtectedInformation<ContactDetailsChanged>(e => e with { Email = null, Phone = null });
-        events.AddMaskingRuleForProtectedInformation<DemographicsChanged>(e => e with { Demographics = Mask(e.Demographics)! });
-        events.AddMaskingRuleForProtectedInformation<TagsAdded>(e => e with { Tags = [] });
-        events.AddMaskingRuleForProtectedInformation<TagsRemoved>(e => e with { Tags = [] });
-        events.AddMaskingRuleForProtectedInformation<CustomerMerged>(e => e with { Tags = [] });
-        events.AddMaskingRuleForProtectedInformation<CustomerDeactivated>(e => e with { Reason = null });
-    }
+        })
+        .Mask<ContactDetailsChanged>(e => e with { Email = null, Phone = null })
+        .Mask<DemographicsChanged>(e => e with { Demographics = Mask(e.Demographics)! })
+        .Mask<TagsAdded>(e => e with { Tags = [] })
+        .Mask<TagsRemoved>(e => e with { Tags = [] })
+        .Mask<CustomerMerged>(e => e with { Tags = [] })
+        .Mask<CustomerDeactivated>(e => e with { Reason = null });
 
     private static Demographics? Mask(Demographics? demographics) =>
         demographics is null ? null : demographics with { BirthDate = null, Age = null, AnnualIncome = null, Region = null };

@@ -20,7 +20,6 @@ public static class DemoSeeder
 
     public static async Task<bool> IsEmpty(IDocumentStore store, CancellationToken cancellation)
     {
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var session = store.QuerySession();
         return !await session.Events.QueryAllRawEvents().AnyAsync(cancellation);
     }
@@ -33,7 +32,6 @@ public static class DemoSeeder
         DateTimeOffset until, IProgress<(string Stage, double Done)>? progress, CancellationToken cancellation,
         bool daemonRunning = false)
     {
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var appending = Stopwatch.StartNew();
         var streams = 0;
         long events = 0;

@@ -57,8 +57,6 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
 
         using var host = input.BuildHost();
         var services = host.Services;
-        // A verb starts no hosted services: bring the schema up to date as the application would.
-        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         var starter = services.GetRequiredService<ImportStarter>();
         var user = input.UserFlag!.Trim();
         Guid batchId;

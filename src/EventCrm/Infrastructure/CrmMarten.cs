@@ -43,6 +43,8 @@ public static class CrmMarten
         services.AddMarten(options =>
             {
                 options.DatabaseSchemaName = Schemas.Crm;
+                // The application's role owns nothing and changes no schema: db-apply does, as the owner.
+                options.AutoCreateSchemaObjects = AutoCreate.None;
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
                 // Auditors read who, why and through what each event was appended.
@@ -58,12 +60,16 @@ public static class CrmMarten
                 wolverine.MessageStorageSchemaName = Schemas.Messaging;
                 // Asynchronous projections run on one node at a time, spread over the nodes by Wolverine.
                 wolverine.UseWolverineManagedEventSubscriptionDistribution = true;
-            })
-            .ApplyAllDatabaseChangesOnStartup();
+            });
         services.AddSingleton<StoreNames>();
         services.AddSingleton<MartenLog>();
         services.ConfigureMarten((IServiceProvider provider, StoreOptions options) => options.Logger(provider.GetRequiredService<MartenLog>()));
         services.AddApplicationLock();
+
+        services.AddOptions<DatabaseRoles>().BindConfiguration(DatabaseRoles.Section);
+        services.AddSingleton<DatabaseSchema>();
+        services.AddSingleton<Weasel.Core.Migrations.IDatabaseSource, DatabaseSchema.Source>();
+        services.AddSchemaStep<StorePrivileges>();
 
         return services;
     }
@@ -82,6 +88,8 @@ public static class CrmMarten
         options.EnableRelayOfUserName = true;
         // Solo or a cluster; how soon the other nodes notice a node that died and take over its agents and messages.
         CrmDurability.Configure(options.Durability, configuration);
+        // db-apply creates Wolverine's tables as the owner; the application only reads and writes them.
+        options.AutoBuildMessageStorageOnStartup = AutoCreate.None;
     });
 }
 

@@ -95,7 +95,7 @@ public sealed class FeedReader(NpgsqlDataSource database, IDocumentStore store, 
                        e.correlation_id, e.causation_id, e.headers,
                        (not e.type = any($5)
                         and exists (select 1 from {names.Events} x where x.stream_id = e.stream_id and x.type = any($5))
-                        and not exists (select 1 from {names.Events} y where y.stream_id = e.stream_id and y.headers ? '{MaskErasedCustomerHandler.MaskedHeader}'))
+                        and not exists (select 1 from {names.Events} y where y.stream_id = e.stream_id and y.headers ? '{EventCrm.Audit.EventMasking.MaskedHeader}'))
                        as withheld,
                        e.data
                 from {names.Events} e join {names.Streams} s on s.id = e.stream_id

@@ -50,9 +50,9 @@ public static class CampaignQueries
     [WolverineGet("/api/marketing/campaigns/{campaignId}/history", OperationId = "GetCampaignHistory", Summary = "Every event of a campaign")]
     [Authorize(Policy = Policies.MarketingHistory)]
     [Tags("Marketing", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid campaignId, int? page, int? pageSize,
-        IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Campaign>(campaignId, "campaign", page, pageSize, session, events, cancellation);
+    public static Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History(Guid campaignId, int? page, int? pageSize, bool? proofs,
+        IQuerySession session, EventLog events, Proofs provenance, CancellationToken cancellation) =>
+        StreamHistory.History<Campaign>(campaignId, "campaign", page, pageSize, proofs, session, events, provenance, cancellation);
 }
 
 public class RecipientSearch

@@ -38,7 +38,6 @@ public class ModelsCommand : JasperFxAsyncCommand<ModelsInput>
     {
         using var host = input.BuildHost();
         var services = host.Services;
-        await services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
         if (input.Action == "score")
         {

@@ -1,6 +1,6 @@
 namespace EventCrm.Sales;
 
-public enum LeadStatus { New, Qualified, Disqualified, Converted }
+public enum LeadStatus { New, Qualified, Disqualified, Converted, Erased }
 
 /// <summary>A lead as its commands need it, folded from its stream; every Apply returns the next state.</summary>
 public sealed record Lead
@@ -42,4 +42,10 @@ public sealed record Lead
     public Lead Apply(LeadDisqualified _) => this with { Status = LeadStatus.Disqualified };
 
     public Lead Apply(LeadConverted _) => this with { Status = LeadStatus.Converted };
+
+    public Lead Apply(LeadErased _) => this with
+    {
+        Status = LeadStatus.Erased, Name = LeadErasure.ErasedName, Email = "", Phone = null, Company = null,
+        ConfirmedConsents = [.. ConfirmedConsents.Select(LeadErasure.Masked)],
+    };
 }

@@ -1,3 +1,5 @@
+using EventCrm.Audit;
+
 namespace EventCrm.Sales;
 
 // Facts about leads, prospects before they are customers. Stored as they are: never rename or reshape one;
@@ -44,3 +46,11 @@ public record LeadConsentConfirmed(
     string? IpAddress,
     string? UserAgent,
     DateTimeOffset ConfirmedAt);
+
+
+/// <summary>
+/// The lead's personal data is erased (GDPR art. 17): on its own, or because the customer it became was erased.
+/// The name, contact details, company, message and user agent in the stream's earlier events are masked after
+/// this is committed; <c>reason</c> records why (a reference, not personal data).
+/// </summary>
+public record LeadErased(string Reason, DateTimeOffset At) : IRecordsErasure;

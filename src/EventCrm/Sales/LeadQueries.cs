@@ -23,9 +23,9 @@ public static class LeadQueries
     [WolverineGet("/api/leads/{leadId}/history", OperationId = "GetLeadHistory", Summary = "Every event of a lead")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Leads", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid leadId, int? page, int? pageSize,
-        IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Lead>(leadId, "lead", page, pageSize, session, events, cancellation);
+    public static Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History(Guid leadId, int? page, int? pageSize, bool? proofs,
+        IQuerySession session, EventLog events, Proofs provenance, CancellationToken cancellation) =>
+        StreamHistory.History<Lead>(leadId, "lead", page, pageSize, proofs, session, events, provenance, cancellation);
 
     [WolverineGet("/api/leads/{leadId}/as-of", OperationId = "GetLeadAsOf", Summary = "A lead as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]

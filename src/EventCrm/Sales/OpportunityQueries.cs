@@ -24,9 +24,9 @@ public static class OpportunityQueries
     [WolverineGet("/api/opportunities/{opportunityId}/history", OperationId = "GetOpportunityHistory", Summary = "Every event of an opportunity")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Opportunities", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid opportunityId, int? page, int? pageSize,
-        IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Opportunity>(opportunityId, "opportunity", page, pageSize, session, events, cancellation);
+    public static Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History(Guid opportunityId, int? page, int? pageSize, bool? proofs,
+        IQuerySession session, EventLog events, Proofs provenance, CancellationToken cancellation) =>
+        StreamHistory.History<Opportunity>(opportunityId, "opportunity", page, pageSize, proofs, session, events, provenance, cancellation);
 
     [WolverineGet("/api/opportunities/{opportunityId}/as-of", OperationId = "GetOpportunityAsOf", Summary = "An opportunity as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]

@@ -1,3 +1,4 @@
+using EventCrm.Audit;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
 using Marten;
@@ -16,6 +17,7 @@ public static class SalesModule
             .AddApiTag("Opportunities", "Deals being worked on, through their stages to won or lost.", 210)
             .AddApiTag("Activities", "Calls, meetings, e-mails, notes and tasks about a customer, lead or opportunity.", 220)
             .AddApiTag("Reports", "Pipeline (now or as of a date), funnel, forecast and service levels.", 500);
+        services.AddErasureRules(LeadErasure.Configure);
         // Replaced by the models context when it is composed.
         services.TryAddSingleton<IWinProbabilities, StageWeightsOnly>();
         services.TryAddSingleton<ICampaignCodes, NoCampaignCodes>();

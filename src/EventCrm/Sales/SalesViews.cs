@@ -73,6 +73,19 @@ public partial class LeadViewProjection : SingleStreamProjection<LeadView, Guid>
         lead.OpportunityId = converted.OpportunityId;
         lead.ConvertedAt = converted.At;
     }
+
+    /// <summary>The same fields erasure masks in the events, so a rebuild from the masked events gives this view.</summary>
+    public void Apply(LeadErased erased, LeadView lead)
+    {
+        lead.Status = LeadStatus.Erased;
+        lead.Name = LeadErasure.ErasedName;
+        lead.Email = "";
+        lead.Phone = null;
+        lead.Company = null;
+        lead.UserAgent = null;
+        lead.Message = null;
+        lead.DisqualificationReason = lead.DisqualificationReason is null ? null : LeadErasure.ErasedName;
+    }
 }
 
 /// <summary>A stage an opportunity was in, from when to when (null: still there).</summary>

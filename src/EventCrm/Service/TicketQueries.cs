@@ -23,9 +23,9 @@ public static class TicketQueries
     [WolverineGet("/api/tickets/{ticketId}/history", OperationId = "GetTicketHistory", Summary = "Every event of a ticket")]
     [Authorize(Policy = Policies.Audit)]
     [Tags("Tickets", "Audit")]
-    public static Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> History(Guid ticketId, int? page, int? pageSize,
-        IQuerySession session, EventLog events, CancellationToken cancellation) =>
-        StreamHistory.History<Ticket>(ticketId, "ticket", page, pageSize, session, events, cancellation);
+    public static Task<Results<Ok<HistoryPage>, ProblemHttpResult>> History(Guid ticketId, int? page, int? pageSize, bool? proofs,
+        IQuerySession session, EventLog events, Proofs provenance, CancellationToken cancellation) =>
+        StreamHistory.History<Ticket>(ticketId, "ticket", page, pageSize, proofs, session, events, provenance, cancellation);
 
     [WolverineGet("/api/tickets/{ticketId}/as-of", OperationId = "GetTicketAsOf", Summary = "A ticket as it was at a version or time")]
     [Authorize(Policy = Policies.Audit)]

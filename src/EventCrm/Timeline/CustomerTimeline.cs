@@ -25,7 +25,7 @@ public static class CustomerTimeline
     [Authorize(Policy = Policies.CustomersRead)]
     [Tags("Customers")]
     public static async Task<Results<Ok<Page<EventEntry>>, ProblemHttpResult>> Get(Guid customerId, int? page, int? pageSize,
-        IQuerySession session, EventLog events, CancellationToken cancellation)
+        IQuerySession session, EventLog events, AccessLog access, HttpContext http, CancellationToken cancellation)
     {
         if (new FieldErrors().CheckPaging(page, pageSize) is { Any: true } errors)
             return TypedResults.Problem(errors.ToProblem());
@@ -45,7 +45,9 @@ public static class CustomerTimeline
             .Select(t => t.Id).ToListAsync(cancellation));
         streams.AddRange(await session.Query<CampaignRecipientView>().Where(r => customers.Contains(r.CustomerId))
             .Select(r => r.Id).ToListAsync(cancellation));
-        return TypedResults.Ok(await events.Read(new EventFilter(StreamIds: streams), EventOrder.Time,
-            page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation));
+        var timeline = await events.Read(new EventFilter(StreamIds: streams), EventOrder.Time,
+            page ?? 1, pageSize ?? Paging.DefaultPageSize, cancellation);
+        await access.Read(http, customerId, PersonalDataReads.Timeline);
+        return TypedResults.Ok(timeline);
     }
 }

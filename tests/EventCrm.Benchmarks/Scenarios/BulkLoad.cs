@@ -23,7 +23,6 @@ public static class BulkLoad
             var connection = await server.Work();
             await using (var app = await InProcessApp.Start(connection))
             {
-                await app.Store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
                 var chunks = new List<List<StreamAction>>();
                 for (var start = 0; start < plan.BulkCustomers; start += DemoSeeder.Chunk)
                     chunks.Add(DemoSeeder.Streams(app.Store, app.Rules, start, Math.Min(plan.BulkCustomers, start + DemoSeeder.Chunk),
@@ -34,7 +33,7 @@ public static class BulkLoad
                 foreach (var chunk in chunks) await app.Store.BulkInsertEventsAsync(chunk, batchSize: 20_000);
                 martens.Add(watch.Elapsed);
             }
-            copies.Add(await CopyBaseline(connection));
+            copies.Add(await CopyBaseline(server.OwnerOf(connection)));
         }
 
         var marten = Median(martens);

@@ -25,8 +25,9 @@ public static class Commands
         var rows = new List<object[]>();
         await using (var http = await AppProcess.Start(connection))
         await using (var app = await InProcessApp.Start(connection))
-        await using (var raw = await RawTable.Create(connection, app.Rules))
-        await using (var peer = await CrudPeer.Start(connection))
+        await using (var raw = await RawTable.Create(server.OwnerOf(connection), app.Rules))
+        // The peer makes and owns its tables, as a CRUD application usually does: it runs as the database's owner.
+        await using (var peer = await CrudPeer.Start(server.OwnerOf(connection)))
         {
             foreach (var concurrency in plan.Concurrency)
             {

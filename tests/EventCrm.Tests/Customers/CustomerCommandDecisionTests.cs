@@ -80,7 +80,7 @@ public class when_customer_commands_are_decided
     }
 
     [Fact]
-    public void an_erasure_masks_the_stream_erases_merged_duplicates_and_forgets_duplicate_pairs()
+    public void an_erasure_masks_the_stream_tells_the_other_contexts_erases_merged_duplicates_and_forgets_duplicate_pairs()
     {
         var duplicate = Guid.NewGuid();
         var customer = Customer() with { MergedDuplicates = [duplicate] };
@@ -88,7 +88,8 @@ public class when_customer_commands_are_decided
         var (response, events, messages, forget) = EraseCustomerEndpoint.Post(new EraseCustomer(4, " DSR-17 "), customer, Clock);
 
         events.ShouldHaveSingleItem().ShouldBe(new CustomerErased("DSR-17", Now));
-        messages.ShouldBe([new MaskErasedCustomer(customer.Id), new EraseMergedCustomer(duplicate, "DSR-17")]);
+        messages.ShouldBe([new MaskErasedCustomer(customer.Id), new CustomerWasErased(customer.Id, "DSR-17"),
+            new EraseMergedCustomer(duplicate, "DSR-17")]);
         forget.ShouldBe(new DuplicateScan.Forget(customer.Id));
         response.Version.ShouldBe(5);
     }

@@ -1,3 +1,4 @@
+using EventCrm.Testing;
 using Npgsql;
 
 namespace EventCrm.Tests.Infrastructure;
@@ -5,7 +6,8 @@ namespace EventCrm.Tests.Infrastructure;
 /// <summary>
 /// An empty database of its own on the test server, for a test that starts a second application and must not
 /// disturb the shared one (its nodes, its projection daemon). Created as the superuser that <c>build/crm test</c>
-/// exports (<c>CRM_TEST_ADMIN</c>), owned by the application's role, dropped afterwards.
+/// exports (<c>CRM_TEST_ADMIN</c>), owned by the owner's role, its schema applied by <c>db-apply</c> as an operator
+/// applies it (the application changes no schema), reached as the application's role, dropped afterwards.
 /// </summary>
 public sealed class OwnDatabase : IAsyncDisposable
 {
@@ -27,15 +29,9 @@ public sealed class OwnDatabase : IAsyncDisposable
     {
         var admin = Environment.GetEnvironmentVariable("CRM_TEST_ADMIN")
             ?? throw new InvalidOperationException("CRM_TEST_ADMIN is not set: run the tests with ./build/crm test.");
-        var application = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres"));
         var name = $"eventcrm_{purpose}_{Guid.NewGuid():N}"[..40];
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"create database {name} owner {application.Username}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        application.Database = name;
+        await Databases.CreateWithSchema(name);
+        var application = new NpgsqlConnectionStringBuilder(Databases.Application(name));
         return new OwnDatabase(admin, name, application);
     }
 

@@ -19,7 +19,7 @@ public class when_a_caller_is_not_authorised(AppFixture app)
     /// and is rate-limited. Everything else must refuse a request without a token.
     /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" || SignedPublicRoutes.Contains(pattern) ||
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys" || SignedPublicRoutes.Contains(pattern) ||
         (pattern.StartsWith("/docs/") && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
 
     /// <summary>The public routes that take a signed token (HMAC, expiring, single-use where it changes something) instead of a JWT.</summary>

@@ -24,11 +24,12 @@ namespace EventCrm.Tests.Infrastructure;
 public partial class when_every_role_calls_every_route(AppFixture app, ITestOutputHelper output)
 {
     /// <summary>
-    /// Routes anyone may call: health, the public web form, the routes the links in marketing mail open and the mail
-    /// provider's webhook (each takes a signed token or body of its own), and the API reference's static files.
+    /// Routes anyone may call: health, the public web form, the checkpoints' public keys (a third party checks a
+    /// proof with them), the routes the links in marketing mail open and the mail provider's webhook (each takes a
+    /// signed token or body of its own), and the API reference's static files.
     /// </summary>
     private static bool IsPublic(string pattern) =>
-        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads"
+        pattern is "/health/live" or "/health/ready" or "/api/forms/{formKey}/leads" or "/api/audit/keys"
         || when_a_caller_is_not_authorised.SignedPublicRoutes.Contains(pattern)
         || (pattern.StartsWith("/docs/", StringComparison.Ordinal) && Path.GetExtension(pattern) is ".js" or ".svg" or ".css" or ".ico" or ".png");
 

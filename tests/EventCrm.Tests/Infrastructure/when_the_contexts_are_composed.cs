@@ -1,4 +1,5 @@
 using EventCrm.Analytics;
+using EventCrm.Audit;
 using EventCrm.Customers;
 using EventCrm.Imports;
 using EventCrm.Marketing;
@@ -25,6 +26,7 @@ public class when_the_contexts_are_composed(AppFixture app)
 
         projections.ShouldBe(new Dictionary<string, string>
         {
+            ["PersonalDataReads"] = "Inline",
             ["CustomerProfile"] = "Inline",
             ["LeadView"] = "Inline",
             ["OpportunityView"] = "Inline",
@@ -58,6 +60,7 @@ public class when_the_contexts_are_composed(AppFixture app)
             $"{Schemas.Crm}.{CustomerStorage.EmailIndex}", $"{Schemas.Crm}.{CustomerStorage.NameSearchIndex}",
             $"{Schemas.Crm}.{CustomerStorage.TagsIndex}", DuplicateScan.Candidates,               // customers
             $"{Schemas.Crm}.ix_mt_events_user_name", $"{Schemas.Crm}.ix_mt_events_correlation_id", // audit
+            SealedLog.Leaves, SealedLog.Nodes, SealedLog.State, SealedLog.Checkpoints, SealedLog.MaskedEvents,
             app.Names.Table<SalesPipelineEntry>(), app.Names.Table<TicketView>(),                // sales, service
             $"{Schemas.Crm}.import_file_pieces", ModelArtifacts.TableName,                       // imports, models
             AnalyticsSchema.CustomerFacts, AnalyticsSchema.PurchaseFacts, AnalyticsSchema.OpportunityFacts,

@@ -18,7 +18,7 @@ public static class CrmJobs
     public static IServiceCollection AddCrmJobs(this IServiceCollection services, IConfiguration configuration)
     {
         // Mapping the dashboard resolves the storage, and that happens before CLI verbs run: the storage must
-        // not touch the database on creation. The schema is installed when the host starts instead.
+        // not touch the database on creation. The schema is installed by db-apply (JobSchema).
         services.AddHangfire((services, hangfire) => hangfire
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -41,7 +41,7 @@ public static class CrmJobs
                     // (customer scoring), since a live lock is never renewed.
                     DistributedLockTimeout = configuration.GetValue("Jobs:DistributedLockTimeout", TimeSpan.FromMinutes(10)),
                 }));
-        services.AddHostedService<JobSchema>();
+        services.AddSchemaStep<JobSchema>();
 
         if (configuration.GetValue("Jobs:RunServer", true))
         {
@@ -82,16 +82,22 @@ internal sealed class DataSourceConnections(NpgsqlDataSource dataSource) : IConn
     public NpgsqlConnection GetOrCreateConnection() => dataSource.CreateConnection();
 }
 
-/// <summary>Creates or upgrades the <c>hangfire</c> schema when the host starts, before any job server.</summary>
-internal sealed class JobSchema(NpgsqlDataSource dataSource) : IHostedService
+/// <summary>Creates or upgrades the <c>hangfire</c> schema (db-apply, as the owner); the application's role reads and writes it.</summary>
+internal sealed class JobSchema : ISchemaStep
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        PostgreSqlObjectsInstaller.Install(connection, Schemas.Jobs);
-    }
+    public string Name => "Hangfire's schema";
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task ApplyAsync(SchemaChange change, CancellationToken cancellationToken)
+    {
+        // Hangfire's installer takes its own lock and transaction on the connection.
+        PostgreSqlObjectsInstaller.Install(change.Connection, Schemas.Jobs);
+        await change.Execute($"revoke all on schema {Schemas.Jobs} from public");
+        await change.Grant($$"""
+            grant usage on schema {{Schemas.Jobs}} to {role};
+            grant select, insert, update, delete, truncate on all tables in schema {{Schemas.Jobs}} to {role};
+            grant usage, select, update on all sequences in schema {{Schemas.Jobs}} to {role};
+            """);
+    }
 }
 
 /// <summary>

@@ -14,4 +14,7 @@ public static class Schemas
 
     /// <summary>Hangfire's queues and job history.</summary>
     public const string Jobs = "hangfire";
+
+    /// <summary>The sealed event log: a leaf per event, the Merkle tree's stored nodes, signed checkpoints, masking records.</summary>
+    public const string Audit = "audit";
 }

@@ -22,7 +22,10 @@ public sealed class StoreNames(IDocumentStore store)
     public string Streams => Options.Schema.ForStreams(true);
 
     /// <summary>The type name an event of type <typeparamref name="T"/> is stored under (<c>mt_events.type</c>).</summary>
-    public string EventType<T>() => ((DocumentStore)store).Events.EventMappingFor(typeof(T)).EventTypeName;
+    public string EventType<T>() => EventType(typeof(T));
+
+    /// <summary>The type name events of <paramref name="type"/> are stored under.</summary>
+    public string EventType(Type type) => ((DocumentStore)store).Events.EventMappingFor(type).EventTypeName;
 
     /// <summary>The table of documents of type <typeparamref name="T"/>, schema-qualified.</summary>
     public string Table<T>() => TableOf<T>(Options);
