@@ -107,15 +107,21 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
     }
 
     /// <summary>
-    /// Rebuilds every projection on the copy and compares it, table by table and with the verifier. Answers the copy's
-    /// application, still running, for what the test does next (the caller disposes it).
+    /// A full run (`--full`, CRM_FULL=1) rebuilds a restored backup's projections too; CI's quick run compares the
+    /// read models as restored, since the export's test already rebuilds every projection from the same events.
     /// </summary>
-    private async Task<StoreHost> RebuiltAndIdentical(string database)
+    private static bool FullRun => Environment.GetEnvironmentVariable("CRM_FULL") is "1" or "true";
+
+    /// <summary>
+    /// Rebuilds every projection on the copy (unless told not to) and compares it, table by table and with the
+    /// verifier. Answers the copy's application, still running, for what the test does next (the caller disposes it).
+    /// </summary>
+    private async Task<StoreHost> RebuiltAndIdentical(string database, bool rebuild = true)
     {
         var copy = await StoreHost.Start(database, source.Key);
         try
         {
-            await copy.RebuildAll();
+            if (rebuild) await copy.RebuildAll();
             await copy.CaughtUp();
 
             (await copy.LastSequence()).ShouldBe(source.Events);
@@ -192,7 +198,7 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
     }
 
     [Fact]
-    public async Task a_backup_restored_into_an_empty_database_rebuilds_the_same_store_and_verifies_against_its_checkpoint()
+    public async Task a_backup_restored_into_an_empty_database_holds_the_same_store_and_verifies_against_its_checkpoint()
     {
         var file = Path.Combine(_folder, "eventcrm.dump");
         var crm = Path.Combine(Databases.Repository, "build", "crm");
@@ -214,7 +220,7 @@ public class when_the_store_moves_to_a_new_database(SourceStore source) : IClass
         var restore = await Databases.Run(crm, ["restore", file], Databases.Repository, On(target));
         restore.ShouldContain("ok: ");
 
-        await (await RebuiltAndIdentical(target)).DisposeAsync();
+        await (await RebuiltAndIdentical(target, rebuild: FullRun)).DisposeAsync();
 
         // The same verb, on the restored copy edited behind its back: it names the change and fails.
         await using (var superuser = new Npgsql.NpgsqlConnection(Databases.Superuser(target)))
