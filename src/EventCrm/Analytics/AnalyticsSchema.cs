@@ -65,8 +65,12 @@ public static class AnalyticsSchema
     public const string TicketFacts = $"{Schema}.ticket_facts";
     public const string CustomerScores = $"{Schema}.customer_scores";
 
-    public static void Configure(StoreOptions options) =>
+    public static void Configure(StoreOptions options)
+    {
         options.Projections.Add<PurchaseFactProjection>(ProjectionLifecycle.Async);
+        options.Storage.ExtendedSchemaObjects.Add(CampaignTouchFactProjection.Definition());
+        options.Projections.Add(new CampaignTouchFactProjection(options), ProjectionLifecycle.Async);
+    }
 
     /// <summary>An enum value as the API and the fact tables spell it.</summary>
     public static string ApiName(Enum value)
@@ -205,10 +209,16 @@ public static class AnalyticsSchema
     /// one, or one whose trigger had gone (its read model's table was recreated), is filled again from its read
     /// model. The application's role writes the tables through the triggers; the analysts' role reads them.
     /// </summary>
-    internal sealed class CreateFactTables(IDocumentStore store, IConfiguration configuration, ILogger<CreateFactTables> logger)
-        : ISchemaStep
+    internal sealed class CreateFactTables(IDocumentStore store, StoreNames names, CustomerRules rules, IConfiguration configuration,
+        ILogger<CreateFactTables> logger) : ISchemaStep
     {
         public string Name => "the analytics fact tables";
+
+        public async Task PrepareAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        {
+            await using var command = new NpgsqlCommand(CampaignFactViews.Drop, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
 
         public async Task ApplyAsync(SchemaChange change, CancellationToken cancellationToken)
         {
@@ -224,6 +234,7 @@ public static class AnalyticsSchema
 
             await Run($"create schema if not exists {Schema}");
             await Run($"revoke all on schema {Schema} from public");
+            await Run(CampaignFactViews.Drop);
             foreach (var table in Tables)
             {
                 var source = table.Source(store.Options);
@@ -242,6 +253,7 @@ public static class AnalyticsSchema
                 await Run(fill);
                 await Run($"analyze {table.Qualified}");
             }
+            await Run(CampaignFactViews.Create(names, rules.HouseCurrency));
 
             if (change.ApplicationRole is { } application)
             {

@@ -85,8 +85,7 @@ public static class CampaignAttributionEndpoint
         var lookback = TimeSpan.FromDays(lookbackDays ?? DefaultLookbackDays);
         var survivors = await CampaignHistory.Survivors(database, names, asOf, cancellation);
         var conversions = await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation);
-        var touches = (await CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation))
-            .Where(t => counted.Contains(t.Kind)).ToList();
+        var touches = await CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation, counted);
         var positions = await CampaignHistory.Positions(database, names, [.. conversions.Select(c => c.PurchaseId)], asOf, cancellation);
         var costs = await CampaignHistory.Costs(database, names, currency, asOf, cancellation);
 

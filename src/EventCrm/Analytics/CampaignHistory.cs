@@ -126,79 +126,42 @@ public static class CampaignHistory
     }
 
     /// <summary>
-    /// The campaigns' touches recorded as of the cut (of one campaign when <paramref name="campaign"/> is given), in
-    /// the order recorded. A delivery is a sent mail that no bounce followed; a lead touch is a lead captured with the
-    /// campaign's UTM code, once it converted to the customer (before, it touches nobody the CRM knows). Only touches
-    /// in [<paramref name="from"/>, <paramref name="to"/>) are read when those are given (and the bounces after them).
+    /// The campaigns' touches recorded as of the cut (of one campaign when <paramref name="campaign"/> is given, of the
+    /// <paramref name="kinds"/> when given), in the order recorded, from the touch facts (<see cref="CampaignTouchFactProjection"/>).
+    /// A delivery is a sent mail that no bounce recorded by the cut took back; a lead touch is a lead captured with a
+    /// campaign's UTM code, once it converted to the customer. Only touches in [<paramref name="from"/>,
+    /// <paramref name="to"/>) are read when those are given.
     /// </summary>
     public static async Task<IReadOnlyList<CampaignTouch>> Touches(NpgsqlDataSource database, StoreNames names, Guid? campaign,
-        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation)
+        DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation,
+        IReadOnlyCollection<string>? kinds = null)
     {
-        var recipients = names.Table<CampaignRecipientView>();
-        var campaignColumn = names.Column<CampaignRecipientView>(v => v.CampaignId);
-        var customerColumn = names.Column<CampaignRecipientView>(v => v.CustomerId);
         var campaigns = names.Table<CampaignView>();
-        var utmColumn = names.Column<CampaignView>(v => v.UtmCampaign);
-        var at = StoreNames.Json<EmailSent>(x => x.At);
-        var kind = StoreNames.Json<TouchRecorded>(x => x.Kind);
-        var captured = StoreNames.Json<LeadCaptured>(x => x.CapturedAt);
-        var utm = $"e.data -> '{StoreNames.Json<LeadCaptured>(x => x.Utm)}' ->> '{StoreNames.Json<Utm>(x => x.Campaign)}'";
-        const string cut = "($3::timestamptz is null or {0}.timestamp <= $3)";
+        var utm = names.Column<CampaignView>(v => v.UtmCampaign);
         await using var command = database.CreateCommand($"""
-            select r.{campaignColumn}, r.{customerColumn}, e.stream_id, e.type, e.data ->> '{kind}', (e.data ->> '{at}')::timestamptz, e.seq_id
-            from {names.Events} e join {recipients} r on r.id = e.stream_id
-            where e.type = any($1) and {string.Format(cut, "e")} and ($4::uuid is null or r.{campaignColumn} = $4)
-              and ($6::timestamptz is null or (e.data ->> '{at}')::timestamptz >= $6)
-              and ($7::timestamptz is null or e.type = $8 or (e.data ->> '{at}')::timestamptz < $7)
-            union all
-            select c.id, (v.data ->> '{StoreNames.Json<LeadConverted>(x => x.CustomerId)}')::uuid, e.stream_id, e.type, null,
-                   (e.data ->> '{captured}')::timestamptz, e.seq_id
-            from {names.Events} e
-              join {campaigns} c on c.{utmColumn} = lower({utm})
-              join {names.Events} v on v.stream_id = e.stream_id and v.type = $2 and {string.Format(cut, "v")}
-            where e.type = $5 and {string.Format(cut, "e")} and ($4::uuid is null or c.id = $4)
-              and ($6::timestamptz is null or (e.data ->> '{captured}')::timestamptz >= $6)
-              and ($7::timestamptz is null or (e.data ->> '{captured}')::timestamptz < $7)
-            order by 7
+            select coalesce(t.campaign_id, c.id), t.customer_id, t.kind, t.touched_at, t.sequence
+            from {CampaignTouchFactProjection.Table} t left join {campaigns} c on t.campaign_id is null and c.{utm} = t.utm_campaign
+            where coalesce(t.campaign_id, c.id) is not null
+              and ($1::timestamptz is null or t.recorded_at <= $1)
+              and (t.bounced_at is null or t.bounced_at > $1)
+              and ($2::uuid is null or coalesce(t.campaign_id, c.id) = $2)
+              and ($3::timestamptz is null or t.touched_at >= $3)
+              and ($4::timestamptz is null or t.touched_at < $4)
+              and ($5::text[] is null or t.kind = any($5))
+            order by t.sequence
             """);
-        var sent = names.EventType<EmailSent>();
-        var bounced = names.EventType<EmailBounced>();
-        var opened = names.EventType<EmailOpened>();
-        var clicked = names.EventType<EmailLinkClicked>();
-        var recorded = names.EventType<TouchRecorded>();
-        var lead = names.EventType<LeadCaptured>();
-        command.Parameters.Add(new NpgsqlParameter { Value = new[] { sent, bounced, opened, clicked, recorded }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadConverted>() });
         command.Parameters.Add(Cut(asOf));
         command.Parameters.Add(new NpgsqlParameter { Value = campaign is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = lead });
         command.Parameters.Add(Instant(from));
         command.Parameters.Add(Instant(to));
-        command.Parameters.Add(new NpgsqlParameter { Value = bounced });
+        command.Parameters.Add(new NpgsqlParameter { Value = kinds is null ? DBNull.Value : kinds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
-        var touches = new List<CampaignTouch?>();
-        var delivery = new Dictionary<Guid, int>(); // a recipient stream's last delivery not yet bounced, by its index in touches
-        await using (var reader = await command.ExecuteReaderAsync(cancellation))
-            while (await reader.ReadAsync(cancellation))
-            {
-                var (campaignId, customer, stream, type) = (reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetGuid(2), reader.GetString(3));
-                var when = reader.GetFieldValue<DateTimeOffset>(5);
-                var sequence = reader.GetInt64(6);
-                if (type == bounced)
-                {
-                    if (delivery.Remove(stream, out var index)) touches[index] = null;
-                    continue;
-                }
-                var name = type == sent ? TouchKinds.Delivered
-                    : type == opened ? TouchKinds.Open
-                    : type == clicked ? TouchKinds.Click
-                    : type == lead ? TouchKinds.Lead
-                    : Enum.TryParse<TouchKind>(reader.GetString(4), out var reported) ? TouchKinds.Of(reported) : null;
-                if (name is null) continue;
-                if (type == sent) delivery[stream] = touches.Count;
-                touches.Add(new CampaignTouch(campaignId, customer, name, when, sequence));
-            }
-        return [.. touches.OfType<CampaignTouch>()];
+        var touches = new List<CampaignTouch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            touches.Add(new CampaignTouch(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4)));
+        return touches;
     }
 
     /// <summary>
@@ -231,22 +194,16 @@ public static class CampaignHistory
     public static async Task<IReadOnlyDictionary<Guid, CampaignCosts>> Costs(NpgsqlDataSource database, StoreNames names, string currency,
         DateTimeOffset? asOf, CancellationToken cancellation)
     {
-        var recipients = names.Table<CampaignRecipientView>();
-        var campaignColumn = names.Column<CampaignRecipientView>(v => v.CampaignId);
         await using var command = database.CreateCommand($"""
             select e.stream_id, upper(e.data ->> '{StoreNames.Json<CampaignCostRecorded>(x => x.Currency)}'),
                    sum((e.data ->> '{StoreNames.Json<CampaignCostRecorded>(x => x.Amount)}')::numeric)
-            from {names.Events} e where e.type = $1 and ($3::timestamptz is null or e.timestamp <= $3) group by 1, 2
+            from {names.Events} e where e.type = $1 and ($2::timestamptz is null or e.timestamp <= $2) group by 1, 2
             union all
-            select r.{campaignColumn}, upper(e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Currency)}'),
-                   sum((e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Cost)}')::numeric)
-            from {names.Events} e join {recipients} r on r.id = e.stream_id
-            where e.type = $2 and ($3::timestamptz is null or e.timestamp <= $3)
-              and e.data ->> '{StoreNames.Json<TouchRecorded>(x => x.Cost)}' is not null
+            select t.campaign_id, t.currency, sum(t.cost) from {CampaignTouchFactProjection.Table} t
+            where t.cost is not null and t.campaign_id is not null and ($2::timestamptz is null or t.recorded_at <= $2)
             group by 1, 2
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<CampaignCostRecorded>() });
-        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<TouchRecorded>() });
         command.Parameters.Add(Cut(asOf));
         var costs = new Dictionary<Guid, (decimal House, HashSet<string> Others)>();
         await using (var reader = await command.ExecuteReaderAsync(cancellation))

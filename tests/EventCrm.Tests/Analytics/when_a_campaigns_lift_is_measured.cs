@@ -41,6 +41,7 @@ public class when_a_campaigns_lift_is_measured(AppFixture app)
         await app.Buy(treated[10].Id, 300m, "USD");
         await app.Buy(holdout[6].Id, 400m, at: DateTimeOffset.UtcNow.AddDays(-2));
 
+        await app.CaughtUp(); // the touch facts are kept asynchronously
         var lift = await app.Read($"/api/analytics/campaigns/{campaign}/lift?windowDays=30", Roles.Analyst);
         var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Analytics", "Reference", "lift", "reference.json")))
             .RootElement.GetProperty("cases")[0];

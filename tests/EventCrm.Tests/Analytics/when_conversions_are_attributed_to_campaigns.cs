@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using EventCrm.Infrastructure.Security;
 using EventCrm.Tests.Marketing;
+using EventCrm.Analytics;
 using EventCrm.Tests.Sales;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EventCrm.Tests.Analytics;
 
@@ -97,7 +100,7 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         lines.ShouldContain(l => l.StartsWith("linear,,(no touch),"));
 
         // Asked to count impressions, the solo customer's purchase is shared with campaign C.
-        var impressions = await app.Read($"/api/analytics/attribution?model=linear&{Period}&touchKinds=click,impression,visit,attended,reply", Roles.Analyst);
+        var impressions = await Attributed($"/api/analytics/attribution?model=linear&{Period}&touchKinds=click,impression,visit,attended,reply", Roles.Analyst);
         Credits(impressions, "linear", c).ShouldBe((0.7, 680m)); // 620 + 120 / 2
         Credits(impressions, "linear", a).ShouldBe((1.4, 1450m));
 
@@ -128,6 +131,8 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
                 Credits(then, model, campaign).ShouldBe(Credits(all, model, campaign), $"{model} {campaign}");
                 Row(then, model, campaign)?.GetProperty("cost").ToString().ShouldBe(Row(all, model, campaign)?.GetProperty("cost").ToString());
             }
+
+        await TheFactsCreditWhatTheApiCredits("2025-03-01", "2025-03-31", a, b, c);
     }
 
     [Fact]
@@ -144,12 +149,13 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         await Task.Delay(1100);
         await Customers.CustomerApi.Succeed(app, survivor, "merge", new { version = await app.CustomerVersion(survivor), duplicateId = duplicate });
 
-        var merged = await app.Read($"/api/analytics/attribution?model=linear&{Period}", Roles.Analyst);
+        var merged = await Attributed($"/api/analytics/attribution?model=linear&{Period}", Roles.Analyst);
         Credits(merged, "linear", e).ShouldBe((0.5, 200m));
         Credits(merged, "linear", f).ShouldBe((0.5, 200m));
-        var before = await app.Read($"/api/analytics/attribution?model=linear&{Period}&asOf={Uri.EscapeDataString(beforeMerge.ToString("O"))}", Roles.Analyst);
+        var before = await Attributed($"/api/analytics/attribution?model=linear&{Period}&asOf={Uri.EscapeDataString(beforeMerge.ToString("O"))}", Roles.Analyst);
         Credits(before, "linear", e).ShouldBe((1, 400m));
         Credits(before, "linear", f).ShouldBeNull();
+        await TheFactsCreditWhatTheApiCredits("2025-03-01", "2025-03-31", e, f);
     }
 
     [Fact]
@@ -170,7 +176,7 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         won.Context.Response.StatusCode.ShouldBe(200);
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
-        var answer = await app.Read($"/api/analytics/attribution?compare=true&from={today}&to={today}", Roles.Analyst);
+        var answer = await Attributed($"/api/analytics/attribution?compare=true&from={today}&to={today}", Roles.Analyst);
         foreach (var model in new[] { "first", "last", "linear", "position", "time-decay", "w-shaped" })
             Credits(answer, model, d).ShouldBe((1, 900m), model);
     }
@@ -226,13 +232,14 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         won.Context.Response.StatusCode.ShouldBe(200);
 
         var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd");
-        var answer = await app.Read($"/api/analytics/attribution?compare=true&from={today}&to={today}", Roles.Analyst);
+        var answer = await Attributed($"/api/analytics/attribution?compare=true&from={today}&to={today}", Roles.Analyst);
         // 30 % first (H), 30 % the lead's touch (G's lead), 30 % the last before the opportunity (H), 10 % the rest (G).
         Credits(answer, "w-shaped", h).ShouldBe((0.6, 600m));
         Credits(answer, "w-shaped", g).ShouldBe((0.4, 400m));
         // U-shaped for comparison: 40 % first (H), 40 % last (G), 10 % each in the middle.
         Credits(answer, "position", h).ShouldBe((0.5, 500m));
         Credits(answer, "position", g).ShouldBe((0.5, 500m));
+        await TheFactsCreditWhatTheApiCredits(today, today, g, h);
     }
 
     [Fact]
@@ -251,7 +258,42 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
         await (await app.Send(HttpMethod.Get, "/api/analytics/attribution", role: Roles.Sales)).ShouldBeProblem(403);
     }
 
-    private Task<JsonElement> Compare(string more = "") => app.Read($"/api/analytics/attribution?compare=true&{Period}{more}", Roles.Analyst);
+    private Task<JsonElement> Compare(string more = "") => Attributed($"/api/analytics/attribution?compare=true&{Period}{more}", Roles.Analyst);
+
+    /// <summary>
+    /// analytics.attribution_facts (a view for BI tools, computed in SQL) credits each campaign, under every model, what
+    /// the API credits it with the default look-back, half-life and touch kinds, for the conversions in the period.
+    /// </summary>
+    private async Task TheFactsCreditWhatTheApiCredits(string from, string to, params Guid[] campaigns)
+    {
+        var api = await Attributed($"/api/analytics/attribution?compare=true&from={from}&to={to}", Roles.Analyst);
+        await using var command = app.Host.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand($"""
+            select model, campaign_id, sum(credit), sum(revenue) from {CampaignFactViews.AttributionFacts}
+            where converted_at >= $1::date and converted_at < $2::date + 1 and campaign_id = any($3) group by 1, 2
+            """);
+        command.Parameters.AddWithValue(DateOnly.Parse(from, CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue(DateOnly.Parse(to, CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue(campaigns);
+        var facts = new Dictionary<(string, Guid), (double Conversions, decimal Revenue)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync()) facts[(reader.GetString(0), reader.GetGuid(1))] = (reader.GetDouble(2), reader.GetDecimal(3));
+        facts.Values.Sum(f => f.Conversions).ShouldBeGreaterThan(0);
+        foreach (var model in Attribution.Names.Keys)
+            foreach (var campaign in campaigns)
+            {
+                var expected = Credits(api, model, campaign) ?? (0, 0m);
+                var actual = facts.GetValueOrDefault((model, campaign));
+                actual.Conversions.ShouldBe(expected.Conversions, 1e-6, $"{model} {campaign}");
+                actual.Revenue.ShouldBe(expected.Revenue, 0.0001m, $"{model} {campaign}");
+            }
+    }
+
+    /// <summary>The answer once the touch facts (kept asynchronously) hold everything recorded so far.</summary>
+    private async Task<JsonElement> Attributed(string url, string role)
+    {
+        await app.CaughtUp();
+        return await app.Read(url, role);
+    }
 
     private static JsonElement? Row(JsonElement answer, string model, Guid campaign)
     {

@@ -17,6 +17,12 @@ public interface ISchemaStep
 {
     string Name { get; }
 
+    /// <summary>
+    /// Runs before Marten's and Wolverine's schemas are applied: a step whose views read their tables drops them here
+    /// (and makes them again in <see cref="ApplyAsync"/>), so that a table Marten recreates has nothing depending on it.
+    /// </summary>
+    Task PrepareAsync(NpgsqlConnection connection, CancellationToken cancellation) => Task.CompletedTask;
+
     Task ApplyAsync(SchemaChange change, CancellationToken cancellation);
 }
 
@@ -76,6 +82,9 @@ public sealed class DatabaseSchema(IServiceProvider services, NpgsqlDataSource d
 
     public async Task ApplyAsync(CancellationToken cancellation)
     {
+        await using (var preparing = await database.OpenConnectionAsync(cancellation))
+            foreach (var step in steps) await step.PrepareAsync(preparing, cancellation);
+
         // Marten's and Wolverine's databases first, whatever order db-apply found them in (applying one that is
         // current changes nothing).
         foreach (var source in services.GetServices<IDatabaseSource>().Where(source => source is not Source))
