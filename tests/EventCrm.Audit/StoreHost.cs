@@ -90,7 +90,7 @@ public sealed class StoreHost : IAsyncDisposable
     /// <summary>
     /// A digest of every table a rebuild from the events makes, by table: each projection's documents (id and JSON; not
     /// Marten's per-write version and timestamp columns), the analytics fact tables kept from them, the sealed leaves
-    /// and tree nodes, and the access log's rows. Left out: what no projection makes (idempotency keys, the models'
+    /// and tree nodes, the campaign touches and the attribution view over them, and the access log's rows. Left out: what no projection makes (idempotency keys, the models'
     /// scores and their fact table, the duplicate scan's and the imports' working tables, trained models).
     /// </summary>
     public async Task<SortedDictionary<string, string>> Digests()
@@ -108,6 +108,8 @@ public sealed class StoreHost : IAsyncDisposable
         foreach (var table in tables) await Digest(table, "t.id::text || ' ' || t.data::text", "t.id");
         foreach (var fact in AnalyticsSchema.Tables.Where(t => t.Name != "customer_scores"))
             await Digest(fact.Qualified, "t::text", "t::text");
+        await Digest(CampaignTouchFactProjection.Table, "t::text", "t.touch_id");
+        await Digest(CampaignFactViews.AttributionFacts, "t::text", "t::text");
         await Digest(SealedLog.Leaves, "t::text", "t.leaf_index");
         await Digest(SealedLog.Nodes, "t::text", "t.level, t.index");
         await Digest(PersonalDataReadProjection.Table, "t::text", "t.event_id, t.ordinal");
