@@ -1691,18 +1691,18 @@ namespace EventCrm.Client
         /// Conversions and revenue credited to campaigns by an attribution model
         /// </summary>
         /// <remarks>
-        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.
+        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON, text/csv, or as image/png or image/svg+xml grouped bars comparing the models per campaign (compare=true) of chart=revenue (default), conversions or roi.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, string chart = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
         /// A campaign's measured lift against its holdout
         /// </summary>
         /// <remarks>
-        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON or text/csv.
+        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON, text/csv, or a chart as image/png or image/svg+xml (the two rates and the uplift with its interval).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
@@ -22208,11 +22208,11 @@ namespace EventCrm.Client
         /// Conversions and revenue credited to campaigns by an attribution model
         /// </summary>
         /// <remarks>
-        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.
+        /// model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON, text/csv, or as image/png or image/svg+xml grouped bars comparing the models per campaign (compare=true) of chart=revenue (default), conversions or roi.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<AttributionReport> GetCampaignAttributionAsync(string model = null, int? lookbackDays = null, double? halfLifeDays = null, System.DateTimeOffset? asOf = null, string touchKinds = null, bool? compare = null, string chart = null, System.DateOnly? from = null, System.DateOnly? to = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -22251,6 +22251,10 @@ namespace EventCrm.Client
                     if (compare != null)
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("compare")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(compare, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (chart != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("chart")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(chart, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
                     if (from != null)
                     {
@@ -22355,7 +22359,7 @@ namespace EventCrm.Client
         /// A campaign's measured lift against its holdout
         /// </summary>
         /// <remarks>
-        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON or text/csv.
+        /// Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON, text/csv, or a chart as image/png or image/svg+xml (the two rates and the uplift with its interval).
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>

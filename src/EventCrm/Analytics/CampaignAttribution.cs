@@ -48,11 +48,16 @@ public static class CampaignAttributionEndpoint
     public const double DefaultHalfLifeDays = 7;
     public const int MaxDays = 365;
 
+    /// <summary>What the chart draws per campaign and model.</summary>
+    public static readonly IReadOnlyList<string> ChartMeasures = ["revenue", "conversions", "roi"];
+
     public static ProblemDetails Validate(string? model, [AsParameters] PeriodFilter period, int? lookbackDays, double? halfLifeDays,
-        DateTimeOffset? asOf, string? touchKinds, TimeProvider clock)
+        DateTimeOffset? asOf, string? touchKinds, string? chart, TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         var errors = new FieldErrors().CheckPeriod(period, now);
+        if (chart is not null && !ChartMeasures.Contains(chart))
+            errors.Add("chart", $"'chart' is one of {string.Join(", ", ChartMeasures)}.");
         if (model is not null && !Attribution.Names.ContainsKey(model.Trim()))
             errors.Add("model", $"'model' is one of {string.Join(", ", Attribution.Names.Keys)}.");
         if (lookbackDays is < 0 or > MaxDays) errors.Add("lookbackDays", $"'lookbackDays' is a whole number of days from 0 to {MaxDays}.");
@@ -65,12 +70,12 @@ public static class CampaignAttributionEndpoint
     }
 
     [WolverineGet("/api/analytics/attribution", OperationId = "GetCampaignAttribution", Summary = "Conversions and revenue credited to campaigns by an attribution model",
-        Description = "model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON or text/csv.")]
+        Description = "model=first|last|linear|position|time-decay|w-shaped (default linear), or compare=true for all side by side; from/to (days, default the last twelve months), lookbackDays (default 30), halfLifeDays (time-decay, default 7), touchKinds (comma-separated: delivered, open, click, impression, visit, attended, reply, lead; default all but delivered and impression), asOf (what the store held then). Per campaign: conversions (fractional), revenue, cost, ROI and cost per conversion. JSON, text/csv, or as image/png or image/svg+xml grouped bars comparing the models per campaign (compare=true) of chart=revenue (default), conversions or roi.")]
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Analytics", "Marketing")]
-    [ProducesResponseType(typeof(AttributionReport), 200, "application/json", "text/csv")]
+    [ProducesResponseType(typeof(AttributionReport), 200, "application/json", "text/csv", "image/png", "image/svg+xml")]
     public static async Task<IResult> Get(string? model, PeriodFilter period, int? lookbackDays, double? halfLifeDays, DateTimeOffset? asOf,
-        string? touchKinds, bool? compare, HttpContext http, IQuerySession session, NpgsqlDataSource database, StoreNames names,
+        string? touchKinds, bool? compare, string? chart, HttpContext http, IQuerySession session, NpgsqlDataSource database, StoreNames names,
         CustomerRules rules, TimeProvider clock, CancellationToken cancellation)
     {
         var days = period.Resolve(clock.GetUtcNow());
@@ -96,7 +101,32 @@ public static class CampaignAttributionEndpoint
         var report = new AttributionReport(days.From, days.To, lookbackDays ?? DefaultLookbackDays, halfLifeDays ?? DefaultHalfLifeDays, asOf,
             counted, currency, conversions.Count, conversions.Sum(c => c.Amount),
             [.. credited.Select(m => Answer(m.Key, m.Value, campaigns, costs, currency))]);
-        return Formats.Respond(http, report, () => Table(report));
+        return Formats.Respond(http, report, () => Table(report), () => Chart(report, chart ?? ChartMeasures[0]));
+    }
+
+    /// <summary>
+    /// The models side by side per campaign (grouped bars, one colour per model), for the campaigns with the most
+    /// revenue under any model; ROI only where the cost is known.
+    /// </summary>
+    public static ScottPlot.Plot Chart(AttributionReport report, string measure)
+    {
+        var campaigns = report.Models.SelectMany(m => m.Campaigns)
+            .GroupBy(c => c.CampaignId)
+            .Select(g => (Id: g.Key, g.First().Name, Revenue: g.Max(c => c.Revenue)))
+            .OrderByDescending(c => c.Revenue).ThenBy(c => c.Name, StringComparer.Ordinal).ThenBy(c => c.Id)
+            .Take(Charts.MaxBars).ToList();
+        double Value(AttributedCampaign? row) => row is null ? 0 : measure switch
+        {
+            "conversions" => row.Conversions,
+            "roi" => row.Roi ?? 0,
+            _ => (double)row.Revenue,
+        };
+        var label = measure switch { "conversions" => "conversions credited", "roi" => "ROI", _ => $"revenue ({report.Currency})" };
+        var plot = Charts.GroupedBars($"Attribution by model: {label}, {report.From:yyyy-MM-dd} to {report.To:yyyy-MM-dd}", "campaign", label,
+            [.. campaigns.Select(c => c.Name.Length > 24 ? c.Name[..23] + "…" : c.Name)],
+            [.. report.Models.Select(m => (m.Model, (IReadOnlyList<double>)[.. campaigns.Select(c => Value(m.Campaigns.FirstOrDefault(r => r.CampaignId == c.Id)))]))]);
+        if (campaigns.Count == 0) plot.Add.Text("No conversion in the period was preceded by a touch.", 0, 0).LabelFontSize = 18;
+        return plot;
     }
 
     /// <summary>What one model credits each campaign with, and the conversions no touch preceded.</summary>

@@ -55,10 +55,10 @@ public static class CampaignLiftEndpoint
             : Problems.None;
 
     [WolverineGet("/api/analytics/campaigns/{campaignId}/lift", OperationId = "GetCampaignLift", Summary = "A campaign's measured lift against its holdout",
-        Description = "Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON or text/csv.")]
+        Description = "Conversion rates of the treated and the holdout within windowDays (default 30) of their assignment, absolute uplift, relative lift, the pooled two-proportion z-test with its two-sided p-value, the 95 % interval of the difference (unpooled standard error), the rules touched → converted and clicked → converted (support, confidence, lift), and the incremental revenue. A cell of the 2×2 table under 5: the numbers, with significant null and the reason. JSON, text/csv, or a chart as image/png or image/svg+xml (the two rates and the uplift with its interval).")]
     [Authorize(Policy = Policies.MarketingRead)]
     [Tags("Analytics", "Marketing")]
-    [ProducesResponseType(typeof(CampaignLift), 200, "application/json", "text/csv")]
+    [ProducesResponseType(typeof(CampaignLift), 200, "application/json", "text/csv", "image/png", "image/svg+xml")]
     [ProducesResponseType(typeof(ProblemDetails), 422, "application/problem+json")]
     public static async Task<IResult> Get(Guid campaignId, int? windowDays, HttpContext http, IQuerySession session, NpgsqlDataSource database,
         StoreNames names, CustomerRules rules, CancellationToken cancellation)
@@ -82,7 +82,33 @@ public static class CampaignLiftEndpoint
         var touches = await CampaignHistory.Touches(database, names, campaignId, null, survivors, null, last, cancellation);
 
         var lift = Measure(campaign, members, conversions, touches, survivors, window, rules.HouseCurrency);
-        return Formats.Respond(http, lift, () => Table(lift));
+        return Formats.Respond(http, lift, () => Table(lift), () => Chart(lift));
+    }
+
+    /// <summary>
+    /// The conversion rates of the treated and the holdout, and their difference with its 95 % interval as an error bar
+    /// (in percentage points); the title says whether it is significant, or why that cannot be said.
+    /// </summary>
+    public static ScottPlot.Plot Chart(CampaignLift lift)
+    {
+        double Percent(double? rate) => (rate ?? 0) * 100;
+        var plot = Charts.Bars($"{lift.Name}: conversion within {lift.WindowDays} days", "", "percent",
+            [("treated", Percent(lift.Treated.Rate)), ("holdout", Percent(lift.Holdout.Rate)), ("uplift", Percent(lift.Uplift))]);
+        if (lift.Uplift is { } uplift && lift.Interval is { Low: { } low, High: { } high })
+        {
+            var bar = plot.Add.ErrorBar([2.0], [uplift * 100], [(high - low) / 2 * 100]);
+            bar.Color = ScottPlot.Colors.Black;
+            bar.LineWidth = 2;
+        }
+        plot.Add.HorizontalLine(0, 1, ScottPlot.Colors.Gray);
+        var verdict = lift.Significant switch
+        {
+            true => $"significant at {lift.Interval.Level:P0} (p = {lift.PValue:0.####})",
+            false => $"not significant (p = {lift.PValue:0.####})",
+            null => lift.Reason ?? "no verdict",
+        };
+        plot.XLabel($"uplift with its {lift.Interval.Level:P0} interval: {verdict}");
+        return plot;
     }
 
     /// <summary>The frozen members with their assignment times; null when the campaign froze no audience.</summary>

@@ -81,6 +81,20 @@ public class when_a_campaigns_lift_is_measured(AppFixture app)
         lines[0].ShouldBe("figure,value");
         lines.ShouldContain("treatedConverted,8");
         lines.ShouldContain("incrementalRevenue,400");
+
+        // The chart: the two rates and the uplift with its interval, and the verdict (here: why there is none).
+        async Task<Alba.IScenarioResult> Chart(string accept) => await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ann", Roles.Analyst));
+            s.Get.Url($"/api/analytics/campaigns/{campaign}/lift");
+            s.WithRequestHeader("Accept", accept);
+        });
+        await (await Chart("image/png")).ShouldBePng();
+        var svg = (await (await Chart("image/svg+xml")).ShouldBeSvg("conversion within 30 days")).Texts();
+        svg.ShouldContain("treated");
+        svg.ShouldContain("holdout");
+        svg.ShouldContain("uplift");
+        svg.ShouldContain(t => t.StartsWith("uplift with its 95") && t.Contains("holds 4, under 5"));
     }
 
     [Fact]

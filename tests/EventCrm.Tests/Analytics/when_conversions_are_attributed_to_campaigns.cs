@@ -99,6 +99,21 @@ public class when_conversions_are_attributed_to_campaigns(AppFixture app)
             .ShouldBe((1.9, 1510m, 250m, "EUR", 5.04, 131.5789m));
         lines.ShouldContain(l => l.StartsWith("linear,,(no touch),"));
 
+        // Charts: the models side by side per campaign, one legend entry per model, of revenue or of ROI.
+        async Task<Alba.IScenarioResult> Chart(string accept, string measure = "") => await app.Host.Scenario(s =>
+        {
+            s.WithBearerToken(app.TokenFor("ann", Roles.Analyst));
+            s.Get.Url($"/api/analytics/attribution?compare=true&{Period}{measure}");
+            s.WithRequestHeader("Accept", accept);
+        });
+        await (await Chart("image/png")).ShouldBePng();
+        var revenue = (await (await Chart("image/svg+xml")).ShouldBeSvg("Attribution by model: revenue (EUR)")).Texts();
+        foreach (var model in Attribution.Names.Keys) revenue.ShouldContain(model);
+        revenue.ShouldContain(t => t.StartsWith("Attribution A"));
+        (await (await Chart("image/svg+xml", "&chart=roi")).ShouldBeSvg("Attribution by model: ROI")).Texts().ShouldContain("ROI");
+        (await (await app.Send(HttpMethod.Get, $"/api/analytics/attribution?chart=pie", role: Roles.Analyst)).ShouldBeProblem(400))
+            .GetProperty("errors").GetProperty("chart")[0].GetString().ShouldBe("'chart' is one of revenue, conversions, roi.");
+
         // Asked to count impressions, the solo customer's purchase is shared with campaign C.
         var impressions = await Attributed($"/api/analytics/attribution?model=linear&{Period}&touchKinds=click,impression,visit,attended,reply", Roles.Analyst);
         Credits(impressions, "linear", c).ShouldBe((0.7, 680m)); // 620 + 120 / 2
