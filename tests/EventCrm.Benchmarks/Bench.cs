@@ -19,7 +19,8 @@ public static class Bench
         var docs = args.SkipWhile(a => a != "--docs").Skip(1).FirstOrDefault();
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
         var seconds = args.SkipWhile(a => a != "--duration").Skip(1).FirstOrDefault();
-        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds).ToList();
+        var customers = args.SkipWhile(a => a != "--customers").Skip(1).FirstOrDefault();
+        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds && a != customers).ToList();
         if (named.FirstOrDefault(n => !Plan.Scenarios.Contains(n)) is { } unknown)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]No scenario '{unknown}'. Scenarios: {string.Join(", ", Plan.Scenarios)}.[/]");
@@ -29,9 +30,12 @@ public static class Bench
         var plan = quick ? Plan.QuickRun : Plan.Full;
         // A longer measurement, e.g. to attach a profiler to the application meanwhile (docs/benchmarks.md).
         if (seconds is not null) plan = plan with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) };
+        // Another size for the marketing and attribution scenarios (a step between the quick and the full plan).
+        if (customers is not null) plan = plan with { MarketingCustomers = int.Parse(customers, System.Globalization.CultureInfo.InvariantCulture) };
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
         if (quick && named.Count == 0) scenarios.Remove("nodes"); // nor clusters of nodes to start ('bench nodes --quick' runs 1 and 2)
         if (quick && named.Count == 0) scenarios.Remove("marketing"); // nor a campaign through SMTP ('bench marketing --quick' runs it)
+        if (quick && named.Count == 0) scenarios.Remove("attribution"); // nor a bulk append and its projection ('bench attribution --quick' runs it)
         if (quick && named.Count == 0) scenarios.Remove("feed"); // nor webhook deliveries to a receiver ('bench feed --quick' runs them)
 
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
@@ -67,7 +71,7 @@ public static class Bench
         await server.DropWorkCopies(onlyUnused: false);
 
         // Only a full run of every scenario rewrites the summary in the docs; a quick or partial run writes its JSON only.
-        await report.Write(output, quick || named.Count > 0 || seconds is not null ? null : docs);
+        await report.Write(output, quick || named.Count > 0 || seconds is not null || customers is not null ? null : docs);
         return 0;
     }
 
@@ -86,6 +90,7 @@ public static class Bench
                 case "audit": foreach (var section in await Scenarios.Audit.Run(server, plan)) report.Add(section); break;
                 case "feed": report.Add(await Feed.Run(server, plan)); break;
                 case "marketing": foreach (var section in await Scenarios.Marketing.Run(server, plan)) report.Add(section); break;
+                case "attribution": report.Add(await Scenarios.Attribution.Run(server, plan)); break;
                 case "start": report.Add(await Scenarios.Start.Run(server, plan)); break;
             }
         }

@@ -27,7 +27,7 @@ public sealed record Plan(
     int Deliveries,
     int MarketingCustomers)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "start"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start"];
 
     public static Plan Full { get; } = new(
         Quick: false,

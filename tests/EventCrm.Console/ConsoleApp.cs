@@ -123,15 +123,30 @@ public sealed class ConsoleApp : IAsyncLifetime
         Hostile = await Register(new { name = HostileName, email = "mallory@example.com", country = "DE" });
         await Post($"/api/customers/{Hostile}/purchases", new { version = 1, amount = 10m, currency = "EUR", product = "<script>alert(2)</script>", category = "=HYPERLINK(\"x\")" });
 
-        // The analytics facts are an asynchronous projection, and so is the pipeline: the dashboard's figures are there once it has caught up.
+        // An ads campaign that touched Ada the day before her purchases: the dashboard's attribution panel credits it.
+        var campaign = (await Post("/api/marketing/campaigns", new { name = "Engine ads", channel = "ads" })).GetProperty("id").GetGuid();
+        await Post($"/api/marketing/campaigns/{campaign}/schedule", new { version = 1 });
         var watch = Stopwatch.StartNew();
+        while ((await Admin.GetFromJsonAsync<JsonElement>($"/api/marketing/campaigns/{campaign}")).GetProperty("status").GetString() != "running")
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("The campaign did not start within 30 seconds.");
+            await Task.Delay(100);
+        }
+        await Post($"/api/marketing/campaigns/{campaign}/touches",
+            new { touches = new[] { new { customerId = Ada, kind = "click", at = DateTimeOffset.UtcNow.AddDays(-1) } } });
+
+        // The analytics facts are an asynchronous projection, and so are the pipeline and the touches: the dashboard's
+        // figures are there once they have caught up.
+        watch.Restart();
         while (true)
         {
             var trend = await Admin.GetFromJsonAsync<JsonElement>("/api/analytics/revenue/monthly");
             var pipeline = await Admin.GetFromJsonAsync<JsonElement>("/api/reports/pipeline");
+            var attribution = await Admin.GetFromJsonAsync<JsonElement>("/api/analytics/attribution?compare=true");
             if (trend.GetProperty("months").EnumerateArray().Sum(m => m.GetProperty("purchases").GetInt64()) >= 3
-                && pipeline.GetProperty("stages").GetArrayLength() > 0) return;
-            if (watch.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("The purchase facts and the pipeline did not catch up within a minute.");
+                && pipeline.GetProperty("stages").GetArrayLength() > 0
+                && attribution.GetProperty("models")[0].GetProperty("campaigns").GetArrayLength() > 0) return;
+            if (watch.Elapsed > TimeSpan.FromSeconds(60)) throw new TimeoutException("The purchase facts, the pipeline and the touches did not catch up within a minute.");
             await Task.Delay(250);
         }
     }

@@ -10,7 +10,7 @@ namespace EventCrm.Console;
 [Collection(ConsoleCollection.Name)]
 public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
 {
-    private static readonly string[] Charts = ["revenue-monthly", "revenue-breakdown", "pipeline-stage", "tickets-monthly"];
+    private static readonly string[] Charts = ["revenue-monthly", "revenue-breakdown", "pipeline-stage", "tickets-monthly", "campaign-attribution"];
 
     [Fact]
     public async Task every_chart_is_drawn_and_not_blank()
@@ -58,6 +58,7 @@ public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
             ("revenue-breakdown", "/api/analytics/revenue/breakdown?by=country"),
             ("pipeline-stage", "/api/analytics/opportunities/breakdown?by=stage"),
             ("tickets-monthly", "/api/analytics/tickets/monthly"),
+            ("campaign-attribution", "/api/analytics/attribution?compare=true"),
         })
         {
             var button = visit.Page.Locator($"#{panel} button.download");

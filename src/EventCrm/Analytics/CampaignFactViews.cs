@@ -43,10 +43,12 @@ public static class CampaignFactViews
             ), survivors as (
                 select distinct on (duplicate) duplicate, survivor from chain order by duplicate, depth desc
             )
-            select t.touch_id, t.sequence, coalesce(t.campaign_id, c.id) as campaign_id, coalesce(s.survivor, t.customer_id) as customer_id,
-                   t.customer_id as recorded_customer_id, t.kind, t.touched_at, t.recorded_at, t.bounced_at, t.cost, t.currency
+            select t.touch_id, t.sequence, coalesce(t.campaign_id, c.id) as campaign_id, k.data ->> '{StoreNames.Json<CampaignView>(v => v.Name)}' as campaign_name,
+                   coalesce(s.survivor, t.customer_id) as customer_id, t.customer_id as recorded_customer_id, t.kind, t.touched_at,
+                   t.recorded_at, t.bounced_at, t.cost, t.currency
             from {CampaignTouchFactProjection.Table} t
               left join {names.Table<CampaignView>()} c on t.campaign_id is null and c.{names.Column<CampaignView>(v => v.UtmCampaign)} = t.utm_campaign
+              left join {names.Table<CampaignView>()} k on k.id = coalesce(t.campaign_id, c.id)
               left join survivors s on s.duplicate = t.customer_id
             where coalesce(t.campaign_id, c.id) is not null;
 
@@ -61,7 +63,7 @@ public static class CampaignFactViews
                     and l.type = '{names.EventType<LeadCaptured>()}'
                 where upper(p.currency) = '{houseCurrency.ToUpperInvariant()}'
             ), windowed as (
-                select c.*, t.touch_id, t.campaign_id, t.kind, t.touched_at, t.sequence,
+                select c.*, t.touch_id, t.campaign_id, t.campaign_name, t.kind, t.touched_at, t.sequence,
                        row_number() over (partition by c.purchase_id order by t.touched_at, t.sequence) as i,
                        count(*) over (partition by c.purchase_id) as n,
                        max(t.touched_at) over (partition by c.purchase_id) as last_at
@@ -92,7 +94,7 @@ public static class CampaignFactViews
                     end)::float8 as credit
                 from shares s cross join (values ('first'), ('last'), ('linear'), ('position'), ('time-decay'), ('w-shaped')) as m(model)
             )
-            select purchase_id, customer_id, purchased_at as converted_at, amount, model, touch_id, campaign_id, kind, touched_at,
+            select purchase_id, customer_id, purchased_at as converted_at, amount, model, touch_id, campaign_id, campaign_name, kind, touched_at,
                    sequence, i as touch_position, n as touches, credit, amount * credit::numeric as revenue
             from credited;
             """;

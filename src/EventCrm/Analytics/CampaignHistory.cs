@@ -126,6 +126,29 @@ public static class CampaignHistory
     }
 
     /// <summary>
+    /// Today's conversions made in [<paramref name="from"/>, <paramref name="to"/>), from <c>analytics.purchase_facts</c>:
+    /// the same purchases as <see cref="Conversions"/> without a cut (recorded, not voided, moved to the survivor by a
+    /// merge), a moment behind the commands as the purchase facts are, and a narrow table's scan instead of the events'.
+    /// </summary>
+    public static async Task<IReadOnlyList<Conversion>> CurrentConversions(NpgsqlDataSource database, string currency,
+        IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation)
+    {
+        await using var command = database.CreateCommand($"""
+            select purchase_id, customer_id, amount, purchased_at from {AnalyticsSchema.PurchaseFacts}
+            where upper(currency) = $1 and purchased_at >= $2 and purchased_at < $3
+            """);
+        command.Parameters.AddWithValue(currency.ToUpperInvariant());
+        command.Parameters.Add(Instant(from));
+        command.Parameters.Add(Instant(to));
+        var conversions = new List<Conversion>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+            while (await reader.ReadAsync(cancellation))
+                conversions.Add(new Conversion(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetDecimal(2),
+                    reader.GetFieldValue<DateTimeOffset>(3)));
+        return [.. conversions.OrderBy(c => c.At).ThenBy(c => c.PurchaseId)];
+    }
+
+    /// <summary>
     /// The campaigns' touches recorded as of the cut (of one campaign when <paramref name="campaign"/> is given, of the
     /// <paramref name="kinds"/> when given), in the order recorded, from the touch facts (<see cref="CampaignTouchFactProjection"/>).
     /// A delivery is a sent mail that no bounce recorded by the cut took back; a lead touch is a lead captured with a

@@ -41,6 +41,7 @@ function panels({ from, to, by, asOf }) {
     { id: "revenue-breakdown", title: `Revenue by ${by}`, path: `api/analytics/revenue/breakdown${query({ ...period, by })}`, chart: true, policy: "analytics:read" },
     { id: "pipeline-stage", title: "Pipeline by stage", path: `api/analytics/opportunities/breakdown${query({ by: "stage" })}`, chart: true, policy: "analytics:read" },
     { id: "tickets-monthly", title: "Service: tickets per month", path: `api/analytics/tickets/monthly${query(period)}`, chart: true, policy: "analytics:read" },
+    { id: "campaign-attribution", title: "Campaigns: revenue attributed by each model", path: `api/analytics/attribution${query({ ...period, compare: "true" })}`, chart: true, policy: "marketing:read" },
     { id: "pipeline-asof", title: asOf ? `Pipeline as of ${asOf}` : "Pipeline now", path: `api/reports/pipeline${query({ asOf })}`, policy: "sales:read",
       rows: report => ({ columns: ["stage", "currency", "count", "total", "probability", "weighted"], rows: report.stages.map(s => [s.stage, s.currency, s.count, s.total, s.probability, s.weighted]) }) },
     { id: "models", title: "Models: quality of the active versions", path: "api/models", policy: "models:read",
