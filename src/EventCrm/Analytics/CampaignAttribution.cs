@@ -89,26 +89,29 @@ public static class CampaignAttributionEndpoint
 
         var lookback = TimeSpan.FromDays(lookbackDays ?? DefaultLookbackDays);
         // Each read is timed for the Server-Timing header: what an analyst (or a benchmark) sees of where the time goes.
-        var timing = new List<string>();
+        var timing = new System.Collections.Concurrent.ConcurrentQueue<string>();
         async Task<T> Timed<T>(string name, Func<Task<T>> read)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             var result = await read();
-            timing.Add($"{name};dur={watch.Elapsed.TotalMilliseconds:0.0}");
+            timing.Enqueue($"{name};dur={watch.Elapsed.TotalMilliseconds:0.0}");
             return result;
         }
         var survivors = await Timed("merges", () => CampaignHistory.Survivors(database, names, asOf, cancellation));
         // Today's answer reads the purchase facts; a past one folds the purchase events up to its cut.
-        var conversions = await Timed("conversions", () => asOf is null
+        // Independent reads, each on a connection of its own, at once.
+        var reading = Timed("conversions", () => asOf is null
             ? CampaignHistory.CurrentConversions(database, currency, survivors, start, end, cancellation)
             : CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation));
-        var touches = await Timed("touches", () => CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation, counted));
+        var touching = Timed("touches", () => CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation, counted));
+        var costing = Timed("costs", () => CampaignHistory.Costs(database, names, currency, asOf, cancellation));
+        var conversions = await reading;
         var positions = await Timed("positions", () => CampaignHistory.Positions(database, names, [.. conversions.Select(c => c.PurchaseId)], asOf, cancellation));
-        var costs = await Timed("costs", () => CampaignHistory.Costs(database, names, currency, asOf, cancellation));
+        var (touches, costs) = (await touching, await costing);
 
         var crediting = System.Diagnostics.Stopwatch.StartNew();
         var credited = Credit(models, conversions, touches, positions, lookback, TimeSpan.FromDays(halfLifeDays ?? DefaultHalfLifeDays));
-        timing.Add($"credit;dur={crediting.Elapsed.TotalMilliseconds:0.0}");
+        timing.Enqueue($"credit;dur={crediting.Elapsed.TotalMilliseconds:0.0}");
         http.Response.Headers["Server-Timing"] = string.Join(", ", timing);
         var ids = credited.SelectMany(m => m.Value.Campaigns.Keys).Distinct().ToArray();
         var campaigns = (await session.LoadManyAsync<CampaignView>(cancellation, ids)).ToDictionary(c => c.Id);
@@ -153,21 +156,23 @@ public static class CampaignAttributionEndpoint
         IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
     {
         var byCustomer = touches.ToLookup(t => t.CustomerId, t => new AttributionTouch(t.CampaignId, t.Kind, t.At, t.Sequence));
+        // Each conversion's window once, for every model.
         var credited = conversions.Select(c => (Conversion: new AttributionConversion(c.PurchaseId, c.Amount, c.At,
             positions.TryGetValue(c.PurchaseId, out var p) ? p.LeadCreatedAt : null,
-            positions.TryGetValue(c.PurchaseId, out var o) ? o.OpportunityCreatedAt : null), Touches: byCustomer[c.CustomerId])).ToList();
+            positions.TryGetValue(c.PurchaseId, out var o) ? o.OpportunityCreatedAt : null),
+            Window: Attribution.Window(byCustomer[c.CustomerId], c.At, lookback))).ToList();
         return [.. models.Select(m =>
         {
             var campaigns = new Dictionary<Guid, (double Conversions, decimal Revenue)>();
             var (unattributed, unattributedRevenue) = (0L, 0m);
-            foreach (var (conversion, customerTouches) in credited)
+            foreach (var (conversion, window) in credited)
             {
-                var shares = Attribution.Credit(m.Value, conversion, customerTouches, lookback, halfLife);
-                if (shares.Count == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + conversion.Amount);
-                foreach (var share in shares)
+                if (window.Count == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + conversion.Amount);
+                var shares = Attribution.Shares(m.Value, window, conversion, halfLife);
+                for (var i = 0; i < window.Count; i++)
                 {
-                    var sum = campaigns.GetValueOrDefault(share.Touch.CampaignId);
-                    campaigns[share.Touch.CampaignId] = (sum.Conversions + share.Share, sum.Revenue + share.Amount);
+                    var sum = campaigns.GetValueOrDefault(window[i].CampaignId);
+                    campaigns[window[i].CampaignId] = (sum.Conversions + shares[i], sum.Revenue + conversion.Amount * (decimal)shares[i]);
                 }
             }
             return new KeyValuePair<string, Credits>(m.Key, new Credits(campaigns, unattributed, unattributedRevenue));

@@ -194,22 +194,27 @@ public static class CampaignHistory
     public static async Task<IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)>> Positions(
         NpgsqlDataSource database, StoreNames names, IReadOnlyCollection<Guid> purchases, DateTimeOffset? asOf, CancellationToken cancellation)
     {
+        // From the wins (a type index read) rather than by every purchase's id: only a won opportunity records a
+        // purchase with its own id, and there are far fewer wins than purchases.
         await using var command = database.CreateCommand($"""
-            select o.stream_id, (l.data ->> '{StoreNames.Json<LeadCaptured>(x => x.CapturedAt)}')::timestamptz,
+            select distinct o.stream_id, (l.data ->> '{StoreNames.Json<LeadCaptured>(x => x.CapturedAt)}')::timestamptz,
                    (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.OpenedAt)}')::timestamptz
-            from {names.Events} o
+            from {names.Events} w
+              join {names.Events} o on o.stream_id = w.stream_id and o.type = $1 and ($4::timestamptz is null or o.timestamp <= $4)
               left join {names.Events} l on l.stream_id = (o.data ->> '{StoreNames.Json<OpportunityOpened>(x => x.SourceLeadId)}')::uuid
                 and l.type = $2 and ($4::timestamptz is null or l.timestamp <= $4)
-            where o.type = $1 and o.stream_id = any($3) and ($4::timestamptz is null or o.timestamp <= $4)
+            where w.type = $3 and ($4::timestamptz is null or w.timestamp <= $4)
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<OpportunityOpened>() });
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadCaptured>() });
-        command.Parameters.Add(new NpgsqlParameter { Value = purchases.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<OpportunityWon>() });
         command.Parameters.Add(Cut(asOf));
+        var wanted = purchases as IReadOnlySet<Guid> ?? purchases.ToHashSet();
         var positions = new Dictionary<Guid, (DateTimeOffset?, DateTimeOffset)>();
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation))
-            positions[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
+            if (wanted.Contains(reader.GetGuid(0)))
+                positions[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
         return positions;
     }
 
