@@ -87,7 +87,7 @@ public static class Attribution
             projected.Stop();
             // Then every other projection too (the sealer, the audience keeper, ...), so that the questions run on a quiet store.
             var last = await BenchServer.Count(connection, "select max(seq_id) from crm.mt_events");
-            while (await BenchServer.Count(connection, "select coalesce(min(last_seq_id), 0) from crm.mt_event_progression where name <> 'HighWaterMark'") < last)
+            while (await BenchServer.Count(connection, "select coalesce(min(last_seq_id), 0) from crm.mt_event_progression where name not like 'HighWater%'") < last)
             {
                 if (DateTime.UtcNow > deadline) throw new TimeoutException("The projections did not catch up within an hour.");
                 await Task.Delay(500);
