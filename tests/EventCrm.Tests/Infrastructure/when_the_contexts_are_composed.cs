@@ -36,6 +36,7 @@ public class when_the_contexts_are_composed(AppFixture app)
             ["ImportBatch"] = "Inline",
             ["ModelCard"] = "Inline",
             ["PurchaseFact"] = "Async",
+            ["CampaignTouchFact"] = "Async",
             ["AudienceView"] = "Inline",
             ["AudienceMembership"] = "Inline",
             ["CampaignView"] = "Inline",
@@ -64,7 +65,8 @@ public class when_the_contexts_are_composed(AppFixture app)
             app.Names.Table<SalesPipelineEntry>(), app.Names.Table<TicketView>(),                // sales, service
             $"{Schemas.Crm}.import_file_pieces", ModelArtifacts.TableName,                       // imports, models
             AnalyticsSchema.CustomerFacts, AnalyticsSchema.PurchaseFacts, AnalyticsSchema.OpportunityFacts,
-            AnalyticsSchema.TicketFacts, AnalyticsSchema.CustomerScores,                          // analytics
+            AnalyticsSchema.TicketFacts, AnalyticsSchema.CustomerScores, CampaignTouchFactProjection.Table,
+            CampaignFactViews.TouchFacts, CampaignFactViews.AttributionFacts,                      // analytics
             AudienceMembership.Members, $"{Schemas.Crm}.{AudienceMembership.CurrentIndex}",
             $"{Schemas.Crm}.{MarketingStorage.UtmIndex}", app.Names.Table<CampaignRecipientView>(),  // marketing
         ];
