@@ -115,13 +115,9 @@ public sealed class Generator(FuzzTarget target, Pools pools, int seed)
         return new Case(index, reached, family, draft.Token, draft.Role, draft.Render(), draft.KestrelMayAnswer) { RecordId = draft.RecordId };
     }
 
-    /// <summary>
-    /// The operation a request reaches: a changed method may name another documented operation on the same path
-    /// (GET and POST /api/leads), which is judged by its own roles, not by those of the one it was made from.
-    /// </summary>
+    /// <summary>The operation a request reaches (see <see cref="Routes.Reached"/>).</summary>
     private Operation Reached(Operation operation, Draft draft) =>
-        draft.Method == operation.Method ? operation
-            : target.Operations.FirstOrDefault(o => o.Method == draft.Method && o.Path == draft.PathTemplate) ?? operation;
+        draft.RawTarget is not null ? operation : Routes.Reached(target.Operations, operation, draft.Method, draft.Render().Target);
 
     private sealed class Draft
     {
