@@ -20,7 +20,8 @@ public static class Bench
         var output = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("artifacts", "bench");
         var seconds = args.SkipWhile(a => a != "--duration").Skip(1).FirstOrDefault();
         var customers = args.SkipWhile(a => a != "--customers").Skip(1).FirstOrDefault();
-        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds && a != customers).ToList();
+        var recipients = args.SkipWhile(a => a != "--recipients").Skip(1).FirstOrDefault();
+        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds && a != customers && a != recipients).ToList();
         if (named.FirstOrDefault(n => !Plan.Scenarios.Contains(n)) is { } unknown)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]No scenario '{unknown}'. Scenarios: {string.Join(", ", Plan.Scenarios)}.[/]");
@@ -32,6 +33,8 @@ public static class Bench
         if (seconds is not null) plan = plan with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) };
         // Another size for the marketing and attribution scenarios (a step between the quick and the full plan).
         if (customers is not null) plan = plan with { MarketingCustomers = int.Parse(customers, System.Globalization.CultureInfo.InvariantCulture) };
+        // How many the marketing scenario's campaign sends to at most (the first members of its audience).
+        if (recipients is not null) plan = plan with { MarketingRecipients = int.Parse(recipients, System.Globalization.CultureInfo.InvariantCulture) };
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
         if (quick && named.Count == 0) scenarios.Remove("nodes"); // nor clusters of nodes to start ('bench nodes --quick' runs 1 and 2)
         if (quick && named.Count == 0) scenarios.Remove("marketing"); // nor a campaign through SMTP ('bench marketing --quick' runs it)

@@ -25,7 +25,8 @@ public sealed record Plan(
     int VerifyCustomers,
     int FeedCustomers,
     int Deliveries,
-    int MarketingCustomers)
+    int MarketingCustomers,
+    int MarketingRecipients)
 {
     public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start"];
 
@@ -49,7 +50,8 @@ public sealed record Plan(
         VerifyCustomers: 35_000,
         FeedCustomers: 3_500,
         Deliveries: 500,
-        MarketingCustomers: 100_000);
+        MarketingCustomers: 100_000,
+        MarketingRecipients: 5_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -71,7 +73,8 @@ public sealed record Plan(
         VerifyCustomers: 1_000,
         FeedCustomers: 1_000,
         Deliveries: 40,
-        MarketingCustomers: 1_000);
+        MarketingCustomers: 1_000,
+        MarketingRecipients: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;
