@@ -19,6 +19,9 @@ namespace EventCrm.Console;
 public sealed class ConsoleApp : IAsyncLifetime
 {
     public const string SigningKey = "console-suite-signing-key-0123456789abcdef01";
+
+    /// <summary>The checkpoints' signing key (ECDSA P-256), made for this run.</summary>
+    public static readonly string AuditKey = EventCrm.Audit.AuditKeys.NewPrivateKeyPem();
     public const string Chromium = "/usr/bin/chromium";
     public const string HostileName = "<img src=x onerror=alert(1)>";
 
@@ -64,6 +67,9 @@ public sealed class ConsoleApp : IAsyncLifetime
         start.Environment["ConnectionStrings__Postgres"] = application.ConnectionString;
         start.Environment["Auth__SigningKey"] = SigningKey;
         start.Environment["Jobs__RunServer"] = "false";
+        // Checkpoints signed within a second of the events, so the sealed-log page and the export have proofs to show.
+        start.Environment["Audit__Signing__Key"] = AuditKey;
+        start.Environment["Audit__Checkpoints__Interval"] = "00:00:01";
         _app = Process.Start(start)!;
         _app.OutputDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };
         _app.ErrorDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };

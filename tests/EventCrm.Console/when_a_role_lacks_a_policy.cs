@@ -19,15 +19,18 @@ public sealed class when_a_role_lacks_a_policy(ConsoleApp app)
         await Expect(visit.Page.Locator("h1")).ToHaveTextAsync("Ada Lovelace");
         await Expect(visit.Page.Locator("#asof [data-policy=audit]")).ToContainTextAsync("your token carries analyst");
         (await visit.Page.Locator("#version").CountAsync()).ShouldBe(0);
+        await Expect(visit.Page.Locator("#export [data-policy=audit]")).ToContainTextAsync("your token carries analyst");
+        (await visit.Page.Locator("#export-proofs").CountAsync()).ShouldBe(0);
         await Expect(visit.Page.Locator("#timeline-table tbody tr").First).ToBeVisibleAsync();
 
         await visit.Open("audit.html");
         await Expect(visit.Page.Locator("[data-policy=audit]")).ToContainTextAsync("The audit log needs the audit policy");
-        (await visit.Page.Locator("#events, #filters").CountAsync()).ShouldBe(0);
+        (await visit.Page.Locator("#events, #filters, #verify, #latest-checkpoint").CountAsync()).ShouldBe(0);
         await visit.Screenshot("audit-log-as-analyst");
 
         // The pages did not even ask: no request for a history, an as-of profile or the audit log went out.
-        visit.ApiRequests().Where(r => r.Path.Contains("/history") || r.Path.Contains("/as-of") || r.Path.StartsWith("/api/audit", StringComparison.Ordinal))
+        visit.ApiRequests().Where(r => r.Path.Contains("/history") || r.Path.Contains("/as-of") || r.Path.EndsWith("/export", StringComparison.Ordinal)
+                                       || r.Path.StartsWith("/api/audit", StringComparison.Ordinal))
             .ShouldBeEmpty();
         visit.Problems.ShouldBeEmpty();
     }

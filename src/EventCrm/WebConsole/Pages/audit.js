@@ -19,7 +19,51 @@ function filters(form) {
 const COLUMNS = ["sequence", "timestamp", "type", "streamType", "streamId", "version", "user", "correlationId", "causationId", "source", "headers", "data"];
 const row = e => [e.sequence, e.timestamp, e.type, e.streamType, e.streamId, e.version, e.user, e.correlationId, e.causationId, e.headers?.source ?? "", e.headers, e.data];
 
+/** The newest signed checkpoint: what an auditor keeps a copy of, to hold the log to later. */
+async function checkpoint() {
+  const target = document.getElementById("checkpoint");
+  try {
+    const found = await api(`api/audit/checkpoints${query({ page: 1, pageSize: 1 })}`);
+    const latest = found.items[0];
+    if (!latest) {
+      clear(target, el("p", { id: "no-checkpoint" }, "No checkpoint has been signed yet: events are sealed, but nothing signed states the log's root. An operator configures the signing key (docs/operations.md)."));
+      return;
+    }
+    clear(target, table(`The latest of ${found.total} signed checkpoint${found.total === 1 ? "" : "s"}`,
+      ["Events in the tree", "Last sequence", "Signed at (UTC)", "Key", "Root"],
+      [[show(latest.treeSize), show(latest.lastSequence), when(latest.sealedAt), latest.keyId, el("code", {}, latest.root)]], { id: "latest-checkpoint" }));
+  } catch (error) {
+    clear(target, problem(error));
+  }
+}
+
+/** Verification on demand: it reads the whole log, so it runs when asked, not on every visit. */
+async function verify() {
+  const button = document.getElementById("verify");
+  const target = document.getElementById("verification");
+  button.disabled = true;
+  clear(target, el("p", { class: "help" }, "Verifying the whole log…"));
+  try {
+    const report = await api("api/audit/verify");
+    const checked = `${report.eventsChecked} events and ${report.checkpointsChecked} checkpoint${report.checkpointsChecked === 1 ? "" : "s"} checked in ${report.seconds.toFixed(1)} s`;
+    const masked = report.masked.length === 0 ? "" : `; ${report.masked.length} event${report.masked.length === 1 ? "" : "s"} masked by a recorded erasure (explained, not altered)`;
+    const verdict = report.ok
+      ? el("p", { id: "verdict", class: "ok", role: "status" }, `The log verifies: ${checked}${masked}.`)
+      : el("p", { id: "verdict", class: "error", role: "alert" }, `The log does not verify: ${report.mismatchCount} mismatch${report.mismatchCount === 1 ? "" : "es"}; ${checked}${masked}.`);
+    const mismatches = report.mismatches.length === 0 ? null : table("Mismatches (the first 100)", ["Kind", "Sequence", "Checkpoint size", "What differs"],
+      report.mismatches.map(m => [m.kind, show(m.sequence), show(m.treeSize), m.detail]), { id: "mismatches" });
+    const warnings = report.warnings.length === 0 ? null : el("ul", { id: "warnings" }, report.warnings.map(w => el("li", {}, w)));
+    clear(target, verdict, mismatches, warnings);
+  } catch (error) {
+    clear(target, problem(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function start() {
+  checkpoint();
+  document.getElementById("verify").addEventListener("click", verify);
   const form = document.getElementById("filters");
   const log = document.getElementById("log");
   let page = 1;

@@ -104,8 +104,11 @@ export class ApiError extends Error {
   }
 }
 
-/** GET a path of the API with the session's token. JSON by default; {accept} for CSV or a chart (then a Blob). */
-export async function api(path, { accept = "application/json" } = {}) {
+/**
+ * GET a path of the API with the session's token. JSON by default; {accept} for CSV or a chart (then a Blob);
+ * {raw} for the JSON text exactly as served (a file whose proofs must check against what the API signed for).
+ */
+export async function api(path, { accept = "application/json", raw = false } = {}) {
   const response = await fetch(`../${path.replace(/^\//, "")}`, {
     headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN)}`, Accept: accept },
     cache: "no-store",
@@ -119,7 +122,7 @@ export async function api(path, { accept = "application/json" } = {}) {
     try { problem = await response.json(); } catch { /* not a problem document */ }
     throw new ApiError(response.status, problem);
   }
-  if (accept === "application/json") return response.json();
+  if (accept === "application/json") return raw ? response.text() : response.json();
   return accept.startsWith("text/") ? response.text() : response.blob();
 }
 

@@ -1,4 +1,4 @@
-import { requireSession, shell, may, notAllowed, api, el, clear, table, problem, show, when } from "./console.js";
+import { requireSession, shell, may, notAllowed, api, el, clear, table, problem, show, when, download } from "./console.js";
 
 const id = new URLSearchParams(location.search).get("id") ?? "";
 
@@ -10,8 +10,11 @@ if (requireSession()) {
     clear(content, el("p", { class: "error", role: "alert" }, "This address names no customer: open one from the customer search."));
   else {
     profile();
-    if (may("audit")) asOf();
-    else clear(document.getElementById("asof"), notAllowed("The customer's history and its as-of view", "audit"));
+    if (may("audit")) { asOf(); exportButton(); }
+    else {
+      clear(document.getElementById("asof"), notAllowed("The customer's history and its as-of view", "audit"));
+      clear(document.getElementById("export"), notAllowed("The customer's export with proofs", "audit"));
+    }
     timeline(1);
   }
 }
@@ -45,6 +48,24 @@ function fields(caption, profile, previous) {
       previous === null ? null : el("th", { scope: "col" }, "Before"),
       previous === null ? null : el("th", { scope: "col" }, "Change"))),
     el("tbody", {}, rows));
+}
+
+/** The export as the API answers it, saved as a file: the proofs check against the file as it was served. */
+function exportButton() {
+  const target = document.getElementById("export");
+  const button = el("button", { type: "button", id: "export-proofs" }, "Download the export with proofs (JSON)");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    try {
+      download(`customer-${id}-export.json`, await api(`api/customers/${id}/export`, { raw: true }), "application/json");
+      clear(target, button, el("p", { role: "status" }, "Saved. Check it with: python3 docs/audit-proofs.py export FILE --keys KEYS.json"));
+    } catch (error) {
+      clear(target, button, problem(error));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  clear(target, button);
 }
 
 async function history() {
