@@ -26,6 +26,9 @@ public static class Marketing
             ["Marketing__Sending__Tls"] = "none",
             ["Marketing__Sending__MessagesPerMinute"] = "10000000",
             ["Marketing__Sending__Burst"] = "10000",
+            // The template was seeded by the seed verb and never sealed: the sealer catching up on millions of events
+            // beside the measurement would measure the sealer (its own figures are the audit scenario's).
+            ["Audit__Seal"] = "false",
         };
         var reads = new List<object[]>();
         var sending = new List<object[]>();
