@@ -39,7 +39,39 @@ public static class Attribution
 
     /// <summary>The touches that count for a conversion at <paramref name="at"/>: within the look-back, in order.</summary>
     public static IReadOnlyList<AttributionTouch> Window(IEnumerable<AttributionTouch> touches, DateTimeOffset at, TimeSpan lookback) =>
-        [.. touches.Where(t => t.At <= at && t.At >= at - lookback).OrderBy(t => t.At).ThenBy(t => t.Sequence)];
+        [.. InOrder(touches.Where(t => t.At <= at && t.At >= at - lookback))];
+
+    /// <summary>
+    /// A customer's touches in window order (time, then event sequence), to cut many conversions' windows from.
+    /// Touches of one event (the same time and sequence) follow in campaign and kind order, so the order never depends
+    /// on the order they were read in.
+    /// </summary>
+    public static AttributionTouch[] InOrder(IEnumerable<AttributionTouch> touches) =>
+        [.. touches.OrderBy(t => t.At).ThenBy(t => t.Sequence).ThenBy(t => t.CampaignId).ThenBy(t => t.Kind, StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The same window as <see cref="Window(IEnumerable{AttributionTouch}, DateTimeOffset, TimeSpan)"/>, cut from touches already
+    /// <see cref="InOrder"/> by two binary searches: a customer's touches are ordered once, not once per conversion.
+    /// </summary>
+    public static ArraySegment<AttributionTouch> Window(AttributionTouch[] ordered, DateTimeOffset at, TimeSpan lookback)
+    {
+        var from = FirstAfter(ordered, at - lookback, inclusive: true);
+        var to = FirstAfter(ordered, at, inclusive: false);
+        return new ArraySegment<AttributionTouch>(ordered, from, Math.Max(0, to - from));
+    }
+
+    /// <summary>The first index whose touch is at or after (<paramref name="inclusive"/>) or after <paramref name="moment"/>.</summary>
+    private static int FirstAfter(AttributionTouch[] ordered, DateTimeOffset moment, bool inclusive)
+    {
+        var (low, high) = (0, ordered.Length);
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            if (inclusive ? ordered[middle].At < moment : ordered[middle].At <= moment) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
 
     /// <summary>The conversion's credits under <paramref name="model"/>; none when no touch is in its window.</summary>
     public static IReadOnlyList<AttributionCredit> Credit(AttributionModel model, AttributionConversion conversion,

@@ -103,11 +103,11 @@ public static class CampaignAttributionEndpoint
         var reading = Timed("conversions", () => asOf is null
             ? CampaignHistory.CurrentConversions(database, currency, survivors, start, end, cancellation)
             : CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation));
-        var touching = Timed("touches", () => CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation, counted));
+        var touching = Timed("touches", () => CampaignHistory.Touches(database, names, null, asOf, survivors, start - lookback, end, cancellation,
+            counted, ordered: false));
         var costing = Timed("costs", () => CampaignHistory.Costs(database, names, currency, asOf, cancellation));
-        var conversions = await reading;
-        var positions = await Timed("positions", () => CampaignHistory.Positions(database, names, [.. conversions.Select(c => c.PurchaseId)], asOf, cancellation));
-        var (touches, costs) = (await touching, await costing);
+        var positioning = Timed("positions", () => CampaignHistory.Positions(database, names, null, asOf, cancellation));
+        var (conversions, touches, costs, positions) = (await reading, await touching, await costing, await positioning);
 
         var crediting = System.Diagnostics.Stopwatch.StartNew();
         var credited = Credit(models, conversions, touches, positions, lookback, TimeSpan.FromDays(halfLifeDays ?? DefaultHalfLifeDays));
@@ -155,12 +155,14 @@ public static class CampaignAttributionEndpoint
         IReadOnlyList<Conversion> conversions, IReadOnlyList<CampaignTouch> touches,
         IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
     {
-        var byCustomer = touches.ToLookup(t => t.CustomerId, t => new AttributionTouch(t.CampaignId, t.Kind, t.At, t.Sequence));
-        // Each conversion's window once, for every model.
+        // Each customer's touches ordered once; each conversion's window cut from them once, for every model.
+        var byCustomer = touches.GroupBy(t => t.CustomerId)
+            .ToDictionary(g => g.Key, g => Attribution.InOrder(g.Select(t => new AttributionTouch(t.CampaignId, t.Kind, t.At, t.Sequence))));
         var credited = conversions.Select(c => (Conversion: new AttributionConversion(c.PurchaseId, c.Amount, c.At,
             positions.TryGetValue(c.PurchaseId, out var p) ? p.LeadCreatedAt : null,
             positions.TryGetValue(c.PurchaseId, out var o) ? o.OpportunityCreatedAt : null),
-            Window: Attribution.Window(byCustomer[c.CustomerId], c.At, lookback))).ToList();
+            Window: byCustomer.TryGetValue(c.CustomerId, out var mine)
+                ? (IReadOnlyList<AttributionTouch>)Attribution.Window(mine, c.At, lookback) : [])).ToList();
         return [.. models.Select(m =>
         {
             var campaigns = new Dictionary<Guid, (double Conversions, decimal Revenue)>();

@@ -153,11 +153,12 @@ public static class CampaignHistory
     /// <paramref name="kinds"/> when given), in the order recorded, from the touch facts (<see cref="CampaignTouchFactProjection"/>).
     /// A delivery is a sent mail that no bounce recorded by the cut took back; a lead touch is a lead captured with a
     /// campaign's UTM code, once it converted to the customer. Only touches in [<paramref name="from"/>,
-    /// <paramref name="to"/>) are read when those are given.
+    /// <paramref name="to"/>) are read when those are given. Unless <paramref name="ordered"/> is false (a reader that
+    /// orders each customer's touches itself), in the order recorded.
     /// </summary>
     public static async Task<IReadOnlyList<CampaignTouch>> Touches(NpgsqlDataSource database, StoreNames names, Guid? campaign,
         DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation,
-        IReadOnlyCollection<string>? kinds = null)
+        IReadOnlyCollection<string>? kinds = null, bool ordered = true)
     {
         var campaigns = names.Table<CampaignView>();
         var utm = names.Column<CampaignView>(v => v.UtmCampaign);
@@ -171,7 +172,7 @@ public static class CampaignHistory
               and ($3::timestamptz is null or t.touched_at >= $3)
               and ($4::timestamptz is null or t.touched_at < $4)
               and ($5::text[] is null or t.kind = any($5))
-            order by t.sequence
+            {(ordered ? "order by t.sequence" : "")}
             """);
         command.Parameters.Add(Cut(asOf));
         command.Parameters.Add(new NpgsqlParameter { Value = campaign is { } id ? id : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
@@ -190,9 +191,10 @@ public static class CampaignHistory
     /// <summary>
     /// For the purchases that won opportunities recorded (the purchase has the opportunity's id): when the opportunity
     /// was opened and, if it came from a lead, when that lead was captured. The W-shaped model reads them as positions.
+    /// Of every win when <paramref name="purchases"/> is null, so that it can be read beside the conversions.
     /// </summary>
     public static async Task<IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)>> Positions(
-        NpgsqlDataSource database, StoreNames names, IReadOnlyCollection<Guid> purchases, DateTimeOffset? asOf, CancellationToken cancellation)
+        NpgsqlDataSource database, StoreNames names, IReadOnlyCollection<Guid>? purchases, DateTimeOffset? asOf, CancellationToken cancellation)
     {
         // From the wins (a type index read) rather than by every purchase's id: only a won opportunity records a
         // purchase with its own id, and there are far fewer wins than purchases.
@@ -209,11 +211,11 @@ public static class CampaignHistory
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<LeadCaptured>() });
         command.Parameters.Add(new NpgsqlParameter { Value = names.EventType<OpportunityWon>() });
         command.Parameters.Add(Cut(asOf));
-        var wanted = purchases as IReadOnlySet<Guid> ?? purchases.ToHashSet();
+        var wanted = purchases is null ? null : purchases as IReadOnlySet<Guid> ?? purchases.ToHashSet();
         var positions = new Dictionary<Guid, (DateTimeOffset?, DateTimeOffset)>();
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation))
-            if (wanted.Contains(reader.GetGuid(0)))
+            if (wanted is null || wanted.Contains(reader.GetGuid(0)))
                 positions[reader.GetGuid(0)] = (reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
         return positions;
     }

@@ -31,6 +31,22 @@ public class AttributionTests
         actual.Sum().ShouldBe(1, 1e-12);
     }
 
+    [Fact]
+    public void a_window_cut_from_ordered_touches_is_the_window_filtered_from_them()
+    {
+        // Touches on whole and half days (ties at the bounds and between touches), conversions anywhere around them.
+        var random = new Random(17);
+        for (var round = 0; round < 500; round++)
+        {
+            var touches = Enumerable.Range(0, random.Next(0, 12))
+                .Select(i => Touch(random.Next(2) == 0 ? A : B, random.Next(0, 120) / 2.0, random.Next(1, 40))).ToList();
+            var ordered = Attribution.InOrder(touches);
+            var at = T.AddDays(-random.Next(-10, 80) / 2.0);
+            var lookback = TimeSpan.FromDays(random.Next(0, 40) / 2.0);
+            Attribution.Window(ordered, at, lookback).ShouldBe(Attribution.Window(touches, at, lookback), $"round {round}");
+        }
+    }
+
     [Theory]
     [InlineData(AttributionModel.First)]
     [InlineData(AttributionModel.Last)]
