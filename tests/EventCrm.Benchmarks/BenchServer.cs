@@ -1,5 +1,4 @@
 using System.Globalization;
-using EventCrm.Demo;
 using Npgsql;
 using Spectre.Console;
 

@@ -123,7 +123,7 @@ public static class Marketing
         await using var database = new Npgsql.NpgsqlConnection(connection);
         await database.OpenAsync();
         await using var select = new Npgsql.NpgsqlCommand(
-            "select customer_id from crm.marketing_audience_members where audience_id = $1 and left_at is null order by customer_id limit $2", database)
+            $"select customer_id from {EventCrm.Marketing.AudienceMembership.Members} where audience_id = $1 and left_at is null order by customer_id limit $2", database)
         {
             Parameters = { new() { Value = audience }, new() { Value = count } },
         };
