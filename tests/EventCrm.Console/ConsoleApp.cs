@@ -25,8 +25,8 @@ public sealed class ConsoleApp : IAsyncLifetime
     public const string Chromium = "/usr/bin/chromium";
     public const string HostileName = "<img src=x onerror=alert(1)>";
 
-    private Process? _app;
-    private readonly ConcurrentQueue<string> _log = new();
+    private AppProcess? _app;
+    private readonly Lazy<Task<SignInDeployment>> _provider = new(SignInDeployment.Start);
     private string _database = "";
     private IPlaywright? _playwright;
 
@@ -37,10 +37,15 @@ public sealed class ConsoleApp : IAsyncLifetime
     public Guid Hostile { get; private set; }
     public string Screenshots { get; private set; } = "";
 
+    /// <summary>
+    /// A second deployment of the application that signs people in through an OpenID Connect provider (one in this
+    /// process), started the first time a test asks for it.
+    /// </summary>
+    public Task<SignInDeployment> WithProvider() => _provider.Value;
+
     public async Task InitializeAsync()
     {
         var appDll = Setting("CRM_APP_DLL");
-        if (!File.Exists(appDll)) throw new InvalidOperationException($"No published application at {appDll}: run ./build/crm test --suite console.");
         if (!File.Exists(Chromium)) throw new InvalidOperationException($"No Chromium at {Chromium}: ./build/crm test installs Debian's 'chromium' package (as root).");
         Screenshots = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(appDll))!, "console");
         Directory.CreateDirectory(Screenshots);
@@ -51,68 +56,33 @@ public sealed class ConsoleApp : IAsyncLifetime
         await Databases.CreateWithSchema(_database);
         application.Database = _database;
 
-        var port = FreePort();
-        Url = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet")
+        _app = AppProcess.Start(new Dictionary<string, string>
         {
-            WorkingDirectory = Path.GetDirectoryName(appDll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(appDll);
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add(Url);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__Postgres"] = application.ConnectionString;
-        start.Environment["Auth__SigningKey"] = SigningKey;
-        start.Environment["Jobs__RunServer"] = "false";
-        // Checkpoints signed within a second of the events, so the sealed-log page and the export have proofs to show.
-        start.Environment["Audit__Signing__Key"] = AuditKey;
-        start.Environment["Audit__Checkpoints__Interval"] = "00:00:01";
-        _app = Process.Start(start)!;
-        _app.OutputDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };
-        _app.ErrorDataReceived += (_, line) => { if (line.Data is not null) _log.Enqueue(line.Data); };
-        _app.BeginOutputReadLine();
-        _app.BeginErrorReadLine();
+            ["ConnectionStrings__Postgres"] = application.ConnectionString,
+            ["Auth__SigningKey"] = SigningKey,
+            ["Jobs__RunServer"] = "false",
+            // Checkpoints signed within a second of the events, so the sealed-log page and the export have proofs to show.
+            ["Audit__Signing__Key"] = AuditKey,
+            ["Audit__Checkpoints__Interval"] = "00:00:01",
+        });
+        Url = _app.Url;
 
         // Chromium starts while the application does.
         var watch = Stopwatch.StartNew();
         var browser = StartBrowser();
         Admin = Client(Roles.Admin, "alice");
-        await Ready();
+        await _app.Ready();
         var ready = watch.Elapsed;
         Browser = await browser;
         var launched = watch.Elapsed;
         await Seed();
-        _log.Enqueue($"[console suite] application ready after {ready.TotalSeconds:F1} s, Chromium after {launched.TotalSeconds:F1} s, seeded and projected after {watch.Elapsed.TotalSeconds:F1} s");
+        _app.Note($"[console suite] application ready after {ready.TotalSeconds:F1} s, Chromium after {launched.TotalSeconds:F1} s, seeded and projected after {watch.Elapsed.TotalSeconds:F1} s");
     }
 
     private async Task<IBrowser> StartBrowser()
     {
         _playwright = await Playwright.CreateAsync();
         return await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = Chromium, Headless = true });
-    }
-
-    private async Task Ready()
-    {
-        var watch = Stopwatch.StartNew();
-        using var http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(5) };
-        while (watch.Elapsed < TimeSpan.FromMinutes(2))
-        {
-            if (_app!.HasExited)
-                throw new InvalidOperationException($"The application exited with code {_app.ExitCode} while starting:\n{string.Join('\n', _log.TakeLast(40))}");
-            try
-            {
-                if ((await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(200);
-        }
-        throw new TimeoutException($"The application was not ready within two minutes:\n{string.Join('\n', _log.TakeLast(40))}");
     }
 
     /// <summary>Ada, whose e-mail changed once and who bought twice, with a deal and a ticket; and a customer whose name is markup.</summary>
@@ -206,20 +176,16 @@ public sealed class ConsoleApp : IAsyncLifetime
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    public IReadOnlyList<string> Log => [.. _log];
+    public IReadOnlyList<string> Log => _app?.Log ?? [];
 
     public async Task DisposeAsync()
     {
         if (Browser is not null) await Browser.CloseAsync();
         _playwright?.Dispose();
-        if (_app is not null)
-        {
-            if (!_app.HasExited) _app.Kill(entireProcessTree: true);
-            await _app.WaitForExitAsync();
-            _app.Dispose();
-        }
+        if (_provider.IsValueCreated) await (await _provider.Value).DisposeAsync();
+        if (_app is not null) await _app.DisposeAsync();
         if (Environment.GetEnvironmentVariable("CRM_TEST_RESULTS") is { Length: > 0 } results)
-            await File.WriteAllLinesAsync(Path.Combine(results, "console-app.log"), _log);
+            await File.WriteAllLinesAsync(Path.Combine(results, "console-app.log"), Log);
         if (_database.Length > 0) await Sql($"DROP DATABASE IF EXISTS {_database} WITH (FORCE)");
     }
 
@@ -235,25 +201,6 @@ public sealed class ConsoleApp : IAsyncLifetime
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException($"{name} is not set: run this suite with ./build/crm test --suite console.");
-
-    /// <summary>The first free port of the console suite's range.</summary>
-    private static int FreePort()
-    {
-        for (var port = 5660; port <= 5679; port++)
-        {
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                return port;
-            }
-            catch (SocketException)
-            {
-                // taken: the next one
-            }
-        }
-        throw new InvalidOperationException("No free port between 5660 and 5679 for the console suite.");
-    }
 }
 
 [CollectionDefinition(Name)]

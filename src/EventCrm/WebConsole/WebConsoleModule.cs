@@ -1,4 +1,6 @@
+using EventCrm.Infrastructure.Security;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
 
 namespace EventCrm.WebConsole;
 
@@ -13,20 +15,23 @@ public static class WebConsoleModule
 
     /// <summary>
     /// Scripts and styles only from the console's own files (no inline script, no inline style, no eval), data only
-    /// from this origin, charts drawn from blobs the scripts fetched; never framed, never sending a referrer.
+    /// from this origin (and the OpenID Connect provider's, for the token exchange), charts drawn from blobs the
+    /// scripts fetched; never framed, never sending a referrer.
     /// </summary>
-    public const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'; " +
+    public static string ContentSecurityPolicy(string? providerOrigin = null) =>
+        $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'{(providerOrigin is null ? "" : " " + providerOrigin)}; " +
         "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
     private static readonly IFileProvider Pages = new EmbeddedFileProvider(typeof(WebConsoleModule).Assembly, "EventCrm.WebConsole.Pages");
 
     public static IApplicationBuilder UseWebConsole(this IApplicationBuilder app) => app.Map(Path, console =>
     {
+        // Read at the first request, not while the pipeline is built: verbs build it without the settings a server needs.
+        var policy = new Lazy<string>(() => ContentSecurityPolicy(ConsoleSignIn.ProviderOrigin(app.ApplicationServices.GetRequiredService<IOptions<AuthOptions>>().Value)));
         console.Use((http, next) =>
         {
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.ContentSecurityPolicy = policy.Value;
             headers.XFrameOptions = "DENY";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
@@ -43,6 +48,7 @@ public static class WebConsoleModule
             http.Response.Redirect($"{http.Request.PathBase}/");
             return Task.CompletedTask;
         });
+        console.Map(ConsoleSignIn.Path, settings => settings.Run(ConsoleSignIn.Serve));
         console.UseDefaultFiles(new DefaultFilesOptions { FileProvider = Pages });
         console.UseStaticFiles(new StaticFileOptions { FileProvider = Pages });
         // What is not a page: 404, or 405 for anything but reading (the status code pages give either its body).

@@ -14,7 +14,7 @@ public class when_the_console_is_served(AppFixture app)
     [Fact]
     public async Task each_page_comes_without_a_token_under_the_content_security_policy()
     {
-        foreach (var page in new[] { "", "customers.html", "customer.html", "audit.html", "dashboard.html", "console.js", "console.css", "icon.svg" })
+        foreach (var page in new[] { "", "customers.html", "customer.html", "audit.html", "dashboard.html", "signed-in.html", "console.js", "console.css", "icon.svg" })
         {
             var result = await app.Host.Scenario(s =>
             {
@@ -22,12 +22,26 @@ public class when_the_console_is_served(AppFixture app)
                 s.StatusCodeShouldBeOk();
             });
             var headers = result.Context.Response.Headers;
-            headers.ContentSecurityPolicy.ToString().ShouldBe(WebConsoleModule.ContentSecurityPolicy);
+            headers.ContentSecurityPolicy.ToString().ShouldBe(WebConsoleModule.ContentSecurityPolicy());
             headers.XFrameOptions.ToString().ShouldBe("DENY");
             headers.XContentTypeOptions.ToString().ShouldBe("nosniff");
             headers["Referrer-Policy"].ToString().ShouldBe("no-referrer");
         }
-        WebConsoleModule.ContentSecurityPolicy.ShouldNotContain("unsafe");
+        WebConsoleModule.ContentSecurityPolicy("https://id.example.com").ShouldNotContain("unsafe");
+    }
+
+    [Fact]
+    public async Task without_a_provider_the_console_signs_in_by_token_only()
+    {
+        var result = await app.Host.Scenario(s =>
+        {
+            s.Get.Url("/console/sign-in.json");
+            s.StatusCodeShouldBeOk();
+        });
+        (await result.Body()).GetProperty("provider").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+        result.Context.Response.Headers.CacheControl.ToString().ShouldBe("no-store");
+        WebConsoleModule.ContentSecurityPolicy("https://id.example.com").ShouldContain("connect-src 'self' https://id.example.com;");
+        WebConsoleModule.ContentSecurityPolicy().ShouldContain("connect-src 'self';");
     }
 
     [Fact]

@@ -20,6 +20,18 @@ public sealed class AuthOptions
     public string RoleClaimType { get; set; } = "role";
     public TimeSpan DevelopmentTokenLifetime { get; set; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// Whether the provider's discovery document must be fetched over HTTPS. Unset: everywhere but in Development.
+    /// Turned off only for a provider on loopback (the console suite's in-process provider).
+    /// </summary>
+    public bool? RequireHttpsMetadata { get; set; }
+
+    /// <summary>The console's client at the provider: a public client (no secret) that signs in with PKCE.</summary>
+    public string ConsoleClientId { get; set; } = "eventcrm-console";
+
+    /// <summary>What the console asks the provider for; the API needs only the access token's roles.</summary>
+    public string ConsoleScope { get; set; } = "openid profile roles";
+
     public bool UsesAuthority => !string.IsNullOrWhiteSpace(Authority);
 
     public SymmetricSecurityKey Key()

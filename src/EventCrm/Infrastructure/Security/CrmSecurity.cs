@@ -63,7 +63,7 @@ public static class CrmSecurity
         if (auth.UsesAuthority)
         {
             jwt.Authority = auth.Authority;
-            jwt.RequireHttpsMetadata = !environment.IsDevelopment();
+            jwt.RequireHttpsMetadata = auth.RequireHttpsMetadata ?? !environment.IsDevelopment();
         }
         else
         {

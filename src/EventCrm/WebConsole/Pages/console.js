@@ -55,6 +55,85 @@ export async function signIn(token) {
   return null;
 }
 
+// --- signing in through an OpenID Connect provider (authorization code with PKCE; the console is a public client) ---
+
+const FLOW = "crm.signInFlow";
+/** How long a sign-in at the provider may take before its answer is no longer taken. */
+const FLOW_MINUTES = 10;
+
+/** How this deployment signs people in: {provider: null} for tokens only, or the provider's endpoints and client. */
+export async function signInSettings() {
+  let response;
+  try {
+    response = await fetch("sign-in.json", { headers: { Accept: "application/json" }, cache: "no-store" });
+  } catch {
+    throw new Error("The console could not be reached. Try again in a moment.");
+  }
+  if (!response.ok) {
+    let problem = null;
+    try { problem = await response.json(); } catch { /* not a problem document */ }
+    throw new Error(problem?.detail || `The console answered ${response.status}. Try again in a moment.`);
+  }
+  return response.json();
+}
+
+function base64url(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+const randomText = length => base64url(crypto.getRandomValues(new Uint8Array(length)));
+
+/**
+ * Sends the browser to the provider's sign-in. The PKCE verifier and the state stay in this tab's sessionStorage;
+ * only the verifier's SHA-256 (the challenge) leaves it, so a code caught on its way back is useless to anyone else.
+ */
+export async function startProviderSignIn(provider) {
+  const verifier = randomText(32);
+  const challenge = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  const state = randomText(16);
+  const redirectUri = new URL("signed-in.html", location.href).href;
+  sessionStorage.setItem(FLOW, JSON.stringify({ verifier, state, redirectUri, tokenEndpoint: provider.tokenEndpoint, clientId: provider.clientId, started: Date.now() }));
+  const url = new URL(provider.authorizationEndpoint);
+  const parameters = { response_type: "code", client_id: provider.clientId, redirect_uri: redirectUri, scope: provider.scope, state, code_challenge: challenge, code_challenge_method: "S256" };
+  for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
+  location.assign(url.href);
+}
+
+/**
+ * The provider's answer (on signed-in.html): the code exchanged for an access token with the verifier, then the
+ * session opened as with a pasted token. Answers null when signed in, or a reason for the person.
+ */
+export async function finishProviderSignIn(parameters) {
+  const flow = JSON.parse(sessionStorage.getItem(FLOW) || "null");
+  sessionStorage.removeItem(FLOW);
+  if (parameters.get("error"))
+    return `The sign-in provider did not sign you in: ${parameters.get("error_description") || parameters.get("error")}.`;
+  if (!flow || !parameters.get("state") || parameters.get("state") !== flow.state)
+    return "This sign-in did not start in this browser tab, so the console does not take it. Start again from the sign-in page.";
+  if (Date.now() - flow.started > FLOW_MINUTES * 60_000)
+    return `The sign-in took longer than ${FLOW_MINUTES} minutes. Start again from the sign-in page.`;
+  const code = parameters.get("code");
+  if (!code) return "The sign-in provider sent no code back. Start again from the sign-in page.";
+
+  let response;
+  try {
+    response = await fetch(flow.tokenEndpoint, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: flow.redirectUri, client_id: flow.clientId, code_verifier: flow.verifier }),
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch {
+    return "The sign-in provider could not be reached to finish signing in. Try again in a moment.";
+  }
+  let answer = null;
+  try { answer = await response.json(); } catch { /* not JSON */ }
+  if (!response.ok || !answer?.access_token)
+    return `The sign-in provider refused to finish signing in: ${answer?.error_description || answer?.error || `it answered ${response.status}`}.`;
+  return signIn(answer.access_token);
+}
+
 export function signOut(reason) {
   sessionStorage.removeItem(TOKEN);
   sessionStorage.removeItem(CALLER);

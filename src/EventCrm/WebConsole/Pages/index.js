@@ -1,4 +1,4 @@
-import { caller, signIn, endedBecause, requireSession, shell, el, PAGES, may, ROLES_FOR } from "./console.js";
+import { caller, signIn, endedBecause, requireSession, shell, el, PAGES, may, ROLES_FOR, signInSettings, startProviderSignIn } from "./console.js";
 
 const signInSection = document.getElementById("sign-in");
 const home = document.getElementById("home");
@@ -35,6 +35,27 @@ function showSignIn() {
     location.assign("./");
   });
   document.getElementById("token").focus();
+  offerProvider();
+}
+
+/** With an OpenID Connect provider configured, its sign-in comes first (the token form stays for API users). */
+async function offerProvider() {
+  let settings;
+  try {
+    settings = await signInSettings();
+  } catch (error) {
+    const problem = document.getElementById("provider-error");
+    problem.textContent = error.message;
+    problem.hidden = false;
+    document.getElementById("provider").hidden = false;
+    return;
+  }
+  if (!settings.provider) return;
+  const button = document.getElementById("provider-sign-in");
+  button.textContent = `Sign in with ${settings.provider.name}`;
+  button.addEventListener("click", () => startProviderSignIn(settings.provider));
+  document.getElementById("provider").hidden = false;
+  button.focus();
 }
 
 function showHome() {
