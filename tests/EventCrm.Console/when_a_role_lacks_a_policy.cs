@@ -51,7 +51,7 @@ public sealed class when_a_role_lacks_a_policy(ConsoleApp app)
     {
         var before = await app.LastSequence();
         await using var visit = await Visit.SignedIn(app, Roles.Auditor, "audrey.walk");
-        foreach (var page in new[] { "customers.html", $"customer.html?id={app.Ada}", "audit.html", "dashboard.html", "" })
+        foreach (var page in new[] { "customers.html", $"customer.html?id={app.Ada}", "audit.html", "dashboard.html", "model.html?name=churn", "" })
         {
             await visit.Open(page);
             // Nothing on any page sends anything but a read: no control posts, puts or deletes.

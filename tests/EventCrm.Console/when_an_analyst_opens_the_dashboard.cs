@@ -10,7 +10,7 @@ namespace EventCrm.Console;
 [Collection(ConsoleCollection.Name)]
 public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
 {
-    private static readonly string[] Charts = ["revenue-monthly", "revenue-breakdown", "pipeline-stage", "tickets-monthly", "campaign-attribution"];
+    private static readonly string[] Charts = ["revenue-monthly", "revenue-breakdown", "pipeline-stage", "tickets-monthly", "campaign-attribution", "campaign-funnel"];
 
     [Fact]
     public async Task every_chart_is_drawn_and_not_blank()
@@ -59,6 +59,7 @@ public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
             ("pipeline-stage", "/api/analytics/opportunities/breakdown?by=stage"),
             ("tickets-monthly", "/api/analytics/tickets/monthly"),
             ("campaign-attribution", "/api/analytics/attribution?compare=true"),
+            ("campaign-funnel", $"/api/marketing/campaigns/{app.Campaign}/report"),
         })
         {
             var button = visit.Page.Locator($"#{panel} button.download");
@@ -76,6 +77,11 @@ public sealed class when_an_analyst_opens_the_dashboard(ConsoleApp app)
             var lines = file.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
             await Expect(visit.Page.Locator($"#{panel} tbody tr")).ToHaveCountAsync(lines - 1);
         }
+
+        // The funnel is the newest campaign's unless the address names one.
+        await Expect(visit.Page.Locator("#campaign-funnel h2")).ToHaveTextAsync("Campaign funnel: Engine ads");
+        await visit.Open($"dashboard.html?campaign={app.Campaign}");
+        await Expect(visit.Page.GetByLabel("Campaign funnel", new() { Exact = true })).ToHaveValueAsync(app.Campaign.ToString());
 
         // By category, the hostile purchase's category is the text the API wrote (apostrophe first: never a formula).
         await visit.Page.GetByLabel("Revenue by", new() { Exact = true }).SelectOptionAsync("category");

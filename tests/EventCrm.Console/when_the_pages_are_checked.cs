@@ -54,7 +54,7 @@ public sealed partial class when_the_pages_are_checked(ConsoleApp app, ITestOutp
     public async Task every_page_forbids_inline_script_framing_and_referrers()
     {
         using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Url) };
-        foreach (var file in new[] { "", "index.html", "customers.html", "customer.html", "audit.html", "dashboard.html", "signed-in.html", "console.js", "console.css", "signed-in.js" })
+        foreach (var file in new[] { "", "index.html", "customers.html", "customer.html", "audit.html", "dashboard.html", "signed-in.html", "model.html", "model.js", "console.js", "console.css", "signed-in.js" })
         {
             var response = await http.GetAsync($"/console/{file}");
             response.StatusCode.ShouldBe(HttpStatusCode.OK, file);

@@ -14,7 +14,7 @@ public class when_the_console_is_served(AppFixture app)
     [Fact]
     public async Task each_page_comes_without_a_token_under_the_content_security_policy()
     {
-        foreach (var page in new[] { "", "customers.html", "customer.html", "audit.html", "dashboard.html", "signed-in.html", "console.js", "console.css", "icon.svg" })
+        foreach (var page in new[] { "", "customers.html", "customer.html", "audit.html", "dashboard.html", "signed-in.html", "model.html", "console.js", "console.css", "icon.svg" })
         {
             var result = await app.Host.Scenario(s =>
             {

@@ -326,3 +326,13 @@ export function download(name, text, type = "text/csv") {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/** A table with, above it, a button that downloads exactly its rows as CSV. */
+export function downloadableTable(id, title, columns, rows) {
+  const csv = toCsv(columns, rows);
+  return el("div", { class: "panel-body", id },
+    el("button", { type: "button", class: "download", "data-file": `${id}.csv`, onclick: () => download(`${id}.csv`, csv) },
+      `Download ${title.toLowerCase()} as CSV`),
+    el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${title}: table` },
+      table(title, columns, rows.map(r => r.map(show)))));
+}

@@ -4,11 +4,15 @@ import { requireSession, shell, may, notAllowed, api, query, el, clear, table, p
 // personal data. Every panel is one API request the user's token makes; its table is the API's own CSV.
 
 const form = document.getElementById("filters");
+/** The campaigns the funnel panel may show, newest first. */
+let campaignList = [];
 
 if (requireSession()) {
   shell("dashboard.html");
   if (!may("analytics:read")) clear(document.getElementById("content"), notAllowed("The dashboard", "analytics:read"));
   else {
+    fill();
+    await campaigns();
     fill();
     form.addEventListener("submit", event => {
       event.preventDefault();
@@ -25,8 +29,22 @@ function filters() {
   const search = new URLSearchParams(location.search);
   const date = name => /^\d{4}-\d{2}-\d{2}$/.test(search.get(name) ?? "") ? search.get(name) : "";
   const by = search.get("by");
+  const campaign = search.get("campaign") ?? "";
   return { from: date("from"), to: date("to"), asOf: date("asOf"),
-    by: ["category", "country", "region", "industry", "source", "segment"].includes(by) ? by : "category" };
+    by: ["category", "country", "region", "industry", "source", "segment"].includes(by) ? by : "category",
+    campaign: /^[0-9a-f-]{36}$/i.test(campaign) ? campaign.toLowerCase() : "" };
+}
+
+/** Fills the campaigns to choose a funnel from (the newest 100), when the session may read campaigns. */
+async function campaigns() {
+  if (!may("marketing:read")) return;
+  try {
+    campaignList = (await api(`api/marketing/campaigns${query({ pageSize: 100 })}`)).items;
+  } catch {
+    campaignList = []; // the funnel panel says what went wrong
+  }
+  const select = form.elements.campaign;
+  select.append(...campaignList.map(c => el("option", { value: c.id }, `${c.name} (${c.channel}, ${c.status})`)));
 }
 
 function fill() {
@@ -34,7 +52,7 @@ function fill() {
   for (const [name, value] of Object.entries(values)) form.elements[name].value = value;
 }
 
-function panels({ from, to, by, asOf }) {
+function panels({ from, to, by, asOf, campaign }) {
   const period = { from, to };
   return [
     { id: "revenue-monthly", title: "Revenue per month", path: `api/analytics/revenue/monthly${query(period)}`, chart: true, policy: "analytics:read" },
@@ -42,15 +60,25 @@ function panels({ from, to, by, asOf }) {
     { id: "pipeline-stage", title: "Pipeline by stage", path: `api/analytics/opportunities/breakdown${query({ by: "stage" })}`, chart: true, policy: "analytics:read" },
     { id: "tickets-monthly", title: "Service: tickets per month", path: `api/analytics/tickets/monthly${query(period)}`, chart: true, policy: "analytics:read" },
     { id: "campaign-attribution", title: "Campaigns: revenue attributed by each model", path: `api/analytics/attribution${query({ ...period, compare: "true" })}`, chart: true, policy: "marketing:read" },
+    funnel(campaign),
     { id: "pipeline-asof", title: asOf ? `Pipeline as of ${asOf}` : "Pipeline now", path: `api/reports/pipeline${query({ asOf })}`, policy: "sales:read",
       rows: report => ({ columns: ["stage", "currency", "count", "total", "probability", "weighted"], rows: report.stages.map(s => [s.stage, s.currency, s.count, s.total, s.probability, s.weighted]) }) },
     { id: "models", title: "Models: quality of the active versions", path: "api/models", policy: "models:read",
       rows: models => {
         const metrics = [...new Set(models.flatMap(m => Object.keys(m.activeMetrics ?? {})))].sort();
         return { columns: ["model", "kind", "activeVersion", "versions", ...metrics],
-          rows: models.map(m => [m.name, m.kind, m.activeVersion ?? "", m.versions, ...metrics.map(k => m.activeMetrics?.[k] ?? "")]) };
+          rows: models.map(m => [m.name, m.kind, m.activeVersion ?? "", m.versions, ...metrics.map(k => m.activeMetrics?.[k] ?? "")]),
+          links: models.map(m => `model.html?name=${encodeURIComponent(m.name)}`) };
       } },
   ];
+}
+
+/** A campaign's funnel: the chosen one, or the newest; its report as the API's funnel chart and CSV. */
+function funnel(id) {
+  const chosen = campaignList.find(c => c.id === id) ?? (id ? { id, name: id } : campaignList[0]);
+  if (!chosen) return { id: "campaign-funnel", title: "Campaign funnel", policy: "marketing:read", empty: "No campaign has been planned yet." };
+  return { id: "campaign-funnel", title: `Campaign funnel: ${chosen.name}`, path: `api/marketing/campaigns/${encodeURIComponent(chosen.id)}/report`,
+    chart: true, policy: "marketing:read" };
 }
 
 function render() {
@@ -59,6 +87,7 @@ function render() {
     const section = el("section", { class: "panel", id: panel.id, "aria-labelledby": `${panel.id}-title` },
       el("h2", { id: `${panel.id}-title` }, panel.title));
     if (!may(panel.policy)) section.append(notAllowed(panel.title, panel.policy));
+    else if (panel.empty) section.append(el("p", { class: "help" }, panel.empty));
     else fillPanel(section, panel);
     return section;
   }));
@@ -68,21 +97,21 @@ async function fillPanel(section, panel) {
   const body = el("div", { class: "panel-body" }, el("p", { class: "help" }, "Loading…"));
   section.append(body);
   try {
-    let columns, rows, csv;
+    let columns, rows, csv, links;
     const figure = panel.chart ? chart(panel) : null;
     if (panel.chart) {
       // The table is the API's own CSV, so that what is shown and what is downloaded are what the API answers.
       csv = await api(panel.path, { accept: "text/csv" });
       [columns, ...rows] = parseCsv(csv);
     } else {
-      ({ columns, rows } = panel.rows(await api(panel.path)));
+      ({ columns, rows, links } = panel.rows(await api(panel.path)));
       csv = toCsv(columns, rows);
     }
     clear(body,
       figure,
       el("button", { type: "button", class: "download", "data-file": `${panel.id}.csv`, onclick: () => download(`${panel.id}.csv`, csv) },
         `Download ${panel.title.toLowerCase()} as CSV`),
-      el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${panel.title}: table` }, table(panel.title, columns, rows.map(r => r.map(show)))));
+      el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${panel.title}: table` }, table(panel.title, columns, rows.map((r, i) => r.map((cell, j) => j === 0 && links ? el("a", { href: links[i] }, show(cell)) : show(cell))))));
   } catch (error) {
     clear(body, problem(error));
   }
