@@ -86,7 +86,7 @@ public static class Bench
                 case "commands": report.Add(await Commands.Sweep(server, plan)); break;
                 case "queries": report.Add(await Queries.Run(server, plan)); break;
                 case "bulk": report.Add(await BulkLoad.Run(server, plan)); break;
-                case "rebuild": report.Add(await Rebuild.Run(server, plan)); break;
+                case "rebuild": foreach (var section in await Rebuild.Run(server, plan)) report.Add(section); break;
                 case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
                 case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;

@@ -1,11 +1,15 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Reflection;
 using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure.Security;
 using Hangfire;
+using JasperFx.Events;
 using JasperFx.Events.Aggregation;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
+using Marten.Events;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Wolverine.Http;
@@ -34,37 +38,52 @@ public record RebuildAccepted(string JobId, IReadOnlyList<string> Projections, s
 public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProjections> logger)
 {
     public const int StreamsPerTransaction = 500;
+    public const int EventsPerTransaction = 1000;
 
     public static IReadOnlyList<string> Names(IDocumentStore store) =>
         ((StoreOptions)store.Options).Projections.All.Select(projection => projection.Name).Order(StringComparer.Ordinal).ToList();
 
     [JobDisplayName("Rebuild projections")]
     [AutomaticRetry(Attempts = 3)]
-    public async Task Run(string[] projections, CancellationToken cancellation)
+    public Task Run(string[] projections, CancellationToken cancellation) => Rebuild(projections, cancellation);
+
+    /// <summary>
+    /// Rebuilds the projections, <see cref="ConcurrentProjections"/> at a time: each writes its own tables, and
+    /// the locks a batch takes are taken in stream order by all of them, so two never wait on each other in a cycle.
+    /// </summary>
+    public async Task<IReadOnlyList<RebuiltProjection>> Rebuild(IReadOnlyList<string> projections, CancellationToken cancellation)
     {
         var options = (StoreOptions)store.Options;
-        foreach (var name in projections)
-        {
-            var source = options.Projections.All.Single(p => p.Name == name);
-            logger.LogInformation("Rebuilding projection {Projection}", name);
-            if (source is IAggregateProjection { Scope: AggregationScope.SingleStream } aggregate)
-                await (Task)InPlaceMethod.MakeGenericMethod(aggregate.AggregateType)
-                    .Invoke(this, [aggregate, name, cancellation])!;
-            else
-                await Replay(source, name, cancellation);
-        }
+        var rebuilt = new ConcurrentBag<RebuiltProjection>();
+        await Parallel.ForEachAsync(projections, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentProjections, CancellationToken = cancellation },
+            async (name, token) =>
+            {
+                var source = options.Projections.All.Single(p => p.Name == name);
+                logger.LogInformation("Rebuilding projection {Projection}", name);
+                var watch = Stopwatch.StartNew();
+                var written = source is IAggregateProjection { Scope: AggregationScope.SingleStream } aggregate
+                    ? await (Task<long>)InPlaceMethod.MakeGenericMethod(aggregate.AggregateType).Invoke(this, [aggregate, name, token])!
+                    : await Replay(source, name, token);
+                rebuilt.Add(new RebuiltProjection(name, written, watch.Elapsed));
+                logger.LogInformation("Rebuilt projection {Projection} in {Seconds:F1} s", name, watch.Elapsed.TotalSeconds);
+            });
+        return [.. rebuilt.OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
+
+    /// <summary>Projections rebuilt at once: enough to keep PostgreSQL and the application busy together.</summary>
+    public static int ConcurrentProjections => Math.Max(2, Environment.ProcessorCount);
 
     private static readonly MethodInfo InPlaceMethod =
         typeof(RebuildProjections).GetMethod(nameof(InPlace), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-    private async Task InPlace<T>(IAggregateProjection projection, string name, CancellationToken cancellation) where T : class
+    private async Task<long> InPlace<T>(IAggregateProjection projection, string name, CancellationToken cancellation) where T : class
     {
         var options = (StoreOptions)store.Options;
         var events = Storage.StoreNames.EventsOf(options);
         var streamTable = store.Options.Schema.ForStreams(true);
         var types = projection.AllEventTypes.Select(t => ((Marten.Events.EventGraph)options.Events).EventMappingFor(t).EventTypeName).Distinct().ToArray();
         var asynchronous = projection.Lifecycle == ProjectionLifecycle.Async;
+        var aggregator = options.Projections.AggregatorFor<T>();
 
         await using var query = store.QuerySession();
         // An asynchronous view is rebuilt up to where the daemon has got; the daemon applies the rest.
@@ -85,16 +104,19 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
             // Commands on these streams wait until this batch commits (Marten's append updates the stream's row).
             await session.AdvancedSql.QueryAsync<Guid>($"select id from {streamTable} where id = any(?) order by id for update",
                 cancellation, new object[] { batch });
-            var versions = ceiling is null
-                ? new Dictionary<Guid, long>()
-                : (await session.AdvancedSql.QueryAsync<StreamVersion>(
-                    $"select json_build_object('streamId', stream_id, 'version', max(version)) from {events} where stream_id = any(?) and seq_id <= ? group by stream_id",
-                    cancellation, batch, ceiling.Value)).ToDictionary(v => v.StreamId, v => v.Version);
+            // The batch's events in one read (up to the mark for an asynchronous view), folded by the projection's own
+            // aggregator stream by stream: what AggregateStreamAsync does, without a round trip per stream.
+            var mark = ceiling ?? long.MaxValue;
+            // Unordered on purpose: ordered by sequence, PostgreSQL may walk the whole table in that order instead of
+            // looking the streams up; each stream is put in version order here.
+            var read = await session.Events.QueryAllRawEvents()
+                .Where(e => e.StreamId.IsOneOf(batch) && e.Sequence <= mark)
+                .ToListAsync(cancellation);
+            var byStream = read.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => (IReadOnlyList<IEvent>)[.. g.OrderBy(e => e.Version)]);
 
             foreach (var id in batch)
             {
-                var version = versions.GetValueOrDefault(id);
-                var rebuilt = await session.Events.AggregateStreamAsync<T>(id, version, token: cancellation);
+                var rebuilt = byStream.TryGetValue(id, out var stream) ? await aggregator.BuildAsync(stream, session, null, cancellation) : null;
                 if (rebuilt is null) session.Delete<T>(id);
                 else session.Store(rebuilt);
             }
@@ -102,6 +124,7 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
             done += batch.Length;
         }
         logger.LogInformation("Rebuilt {Count} {Projection} documents in place", done, name);
+        return done;
     }
 
     /// <summary>
@@ -110,13 +133,13 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
     /// are (no teardown). Each event writes its own document whole, so the daemon applying later events meanwhile, or
     /// the same one again, writes what this does.
     /// </summary>
-    private async Task Replay(IProjectionSource<IDocumentOperations, IQuerySession> source, string name, CancellationToken cancellation)
+    private async Task<long> Replay(IProjectionSource<IDocumentOperations, IQuerySession> source, string name, CancellationToken cancellation)
     {
         if (source is not (IJasperFxProjection<IDocumentOperations> projection and ProjectionBase described))
         {
             using var daemon = await store.BuildProjectionDaemonAsync();
             await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellation);
-            return;
+            return 0;
         }
 
         // An inline projection has no daemon mark: it is replayed over every event there is.
@@ -125,24 +148,24 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
             ceiling = described.Lifecycle == ProjectionLifecycle.Async
                 ? await Ceiling(query, name, lockRow: false, cancellation)
                 : (await query.AdvancedSql.QueryAsync<long>($"select coalesce(max(seq_id), 0) from {Storage.StoreNames.EventsOf((StoreOptions)store.Options)}", cancellation)).Single();
-        var handled = described.IncludedEventTypes.ToHashSet();
-        long after = 0;
+        // Only the event types the projection handles are read (all of them when it names none): most projections
+        // take a small part of the store.
+        var handled = described.IncludedEventTypes.ToArray();
+        long after = 0, applied = 0;
         while (true)
         {
             await using var session = store.LightweightSession();
-            var page = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > after && e.Sequence <= ceiling)
-                .OrderBy(e => e.Sequence).Take(1000).ToListAsync(cancellation);
+            var events = session.Events.QueryAllRawEvents().Where(e => e.Sequence > after && e.Sequence <= ceiling);
+            if (handled.Length > 0) events = events.Where(e => e.EventTypesAre(handled));
+            var page = await events.OrderBy(e => e.Sequence).Take(EventsPerTransaction).ToListAsync(cancellation);
             if (page.Count == 0) break;
-            var relevant = page.Where(e => handled.Count == 0 || handled.Contains(e.EventType)).ToList();
-            if (relevant.Count > 0)
-            {
-                await projection.ApplyAsync(session, relevant, cancellation);
-                await session.SaveChangesAsync(cancellation);
-            }
+            await projection.ApplyAsync(session, page, cancellation);
+            await session.SaveChangesAsync(cancellation);
+            applied += page.Count;
             after = page[^1].Sequence;
         }
         logger.LogInformation("Replayed {Projection} up to event {Sequence}", name, ceiling);
+        return applied;
     }
 
     /// <summary>
@@ -157,8 +180,10 @@ public sealed class RebuildProjections(IDocumentStore store, ILogger<RebuildProj
         return marks.Count == 0 ? 0 : marks.Max();
     }
 
-    private sealed record StreamVersion(Guid StreamId, long Version);
 }
+
+/// <summary>A projection rebuilt: the documents it rewrote in place, or the events it replayed, and how long it took.</summary>
+public sealed record RebuiltProjection(string Name, long Written, TimeSpan Took);
 
 public static class ProjectionAdmin
 {
