@@ -31,14 +31,20 @@ public static class Bench
         var plan = quick ? Plan.QuickRun : Plan.Full;
         // A longer measurement, e.g. to attach a profiler to the application meanwhile (docs/benchmarks.md).
         if (seconds is not null) plan = plan with { Duration = TimeSpan.FromSeconds(int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture)) };
-        // Another size for the marketing and attribution scenarios (a step between the quick and the full plan).
-        if (customers is not null) plan = plan with { MarketingCustomers = int.Parse(customers, System.Globalization.CultureInfo.InvariantCulture) };
+        // Another size for the marketing and attribution scenarios (a step between the quick and the full plan), and
+        // the imports' larger file (the smaller one a fifth of it).
+        if (customers is not null)
+        {
+            var size = int.Parse(customers, System.Globalization.CultureInfo.InvariantCulture);
+            plan = plan with { MarketingCustomers = size, ImportRows = [size / 5, size] };
+        }
         // How many the marketing scenario's campaign sends to at most (the first members of its audience).
         if (recipients is not null) plan = plan with { MarketingRecipients = int.Parse(recipients, System.Globalization.CultureInfo.InvariantCulture) };
         if (quick) scenarios.Remove("scaling"); // three store sizes up to a million events do not fit in a minute
         if (quick && named.Count == 0) scenarios.Remove("nodes"); // nor clusters of nodes to start ('bench nodes --quick' runs 1 and 2)
         if (quick && named.Count == 0) scenarios.Remove("marketing"); // nor a campaign through SMTP ('bench marketing --quick' runs it)
         if (quick && named.Count == 0) scenarios.Remove("attribution"); // nor a bulk append and its projection ('bench attribution --quick' runs it)
+        if (quick && named.Count == 0) scenarios.Remove("imports"); // nor six imports, each a process of its own ('bench imports --quick' runs them)
         if (quick && named.Count == 0) scenarios.Remove("feed"); // nor webhook deliveries to a receiver ('bench feed --quick' runs them)
 
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
@@ -95,6 +101,7 @@ public static class Bench
                 case "marketing": foreach (var section in await Scenarios.Marketing.Run(server, plan)) report.Add(section); break;
                 case "attribution": report.Add(await Scenarios.Attribution.Run(server, plan)); break;
                 case "start": report.Add(await Scenarios.Start.Run(server, plan)); break;
+                case "imports": report.Add(await Scenarios.Imports.Run(server, plan)); break;
             }
         }
     }

@@ -26,9 +26,10 @@ public sealed record Plan(
     int FeedCustomers,
     int Deliveries,
     int MarketingCustomers,
-    int MarketingRecipients)
+    int MarketingRecipients,
+    int[] ImportRows)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start", "imports"];
 
     public static Plan Full { get; } = new(
         Quick: false,
@@ -51,7 +52,8 @@ public sealed record Plan(
         FeedCustomers: 3_500,
         Deliveries: 500,
         MarketingCustomers: 100_000,
-        MarketingRecipients: 5_000);
+        MarketingRecipients: 5_000,
+        ImportRows: [20_000, 100_000]);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -74,7 +76,8 @@ public sealed record Plan(
         FeedCustomers: 1_000,
         Deliveries: 40,
         MarketingCustomers: 1_000,
-        MarketingRecipients: 1_000);
+        MarketingRecipients: 1_000,
+        ImportRows: [2_000, 10_000]);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

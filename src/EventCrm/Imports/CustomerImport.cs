@@ -2,6 +2,7 @@ using EventCrm.Infrastructure.Http;
 using EventCrm.Infrastructure;
 using EventCrm.Customers;
 using Marten;
+using JasperFx.Events;
 
 namespace EventCrm.Imports;
 
@@ -32,22 +33,32 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
 
         var emails = cleaned.Select(c => c.Registration.Email).Distinct().ToArray();
         var phones = cleaned.Select(c => c.Registration.Phone).OfType<string>().Distinct().ToArray();
+        // Only what matching needs, not whole profiles: a slice of a file seen before matches every row.
         var known = await session.Query<CustomerProfile>()
             .Where(p => p.Email.IsOneOf(emails) || p.Phone.IsOneOf(phones))
+            .Select(p => new Known(p.Id, p.Email, p.Phone, p.Status, p.MergedInto))
             .ToListAsync(cancellation);
+        var byEmails = new Dictionary<string, Known>();
+        var byPhones = new Dictionary<string, Known>();
+        foreach (var profile in known)
+        {
+            if (profile.Email is { } e) byEmails.TryAdd(e, profile);
+            if (profile.Phone is { } p && profile.Status is not (CustomerStatus.Merged or CustomerStatus.Erased)) byPhones.TryAdd(p, profile);
+        }
 
+        var updates = new List<(SourceRow Row, CustomerRegistration Registration, Guid CustomerId)>();
         foreach (var (row, registration, unnamed) in cleaned)
         {
             var email = registration.Email;
-            if (!context.Keys.TryAdd(email, row.Row))
+            if (!context.AddKey(email, row.Row))
             {
                 imported.Add(new ImportedRow(row.Row, RowOutcome.Duplicate, Note: $"The same e-mail as row {context.Keys[email]}; the first row counts."));
                 continue;
             }
 
             var phone = registration.Phone;
-            var byEmail = known.FirstOrDefault(p => p.Email == email);
-            var byPhone = phone is null ? null : known.FirstOrDefault(p => p.Phone == phone && p.Status is not (CustomerStatus.Merged or CustomerStatus.Erased));
+            var byEmail = byEmails.GetValueOrDefault(email);
+            var byPhone = phone is null ? null : byPhones.GetValueOrDefault(phone);
             var match = byEmail ?? byPhone;
             var matchedId = match?.MergedInto ?? match?.Id;
             var how = byEmail is not null ? "e-mail" : "phone";
@@ -77,23 +88,45 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
                         Note: $"Matches customer {matchedId} by e-mail; left unchanged for review."));
                     break;
                 case OnDuplicate.Update:
-                    var (updated, problems) = await Update(session, matchedId!.Value, row, registration, cancellation);
-                    if (problems.Count > 0) rejected.Add(new RejectedRow(row.Row, problems));
-                    else imported.Add(updated!);
+                    updates.Add((row, registration, matchedId!.Value));
                     break;
             }
+        }
+        if (updates.Count == 0) return (imported, rejected);
+
+        // Every customer the slice updates read for writing in one round trip; each stream's version is checked
+        // when the slice commits, as the API's commands check theirs.
+        var reads = session.CreateBatchQuery();
+        var fetches = updates.Select(u => u.CustomerId).Distinct().ToDictionary(id => id, id => reads.Events.FetchForWriting<Customer>(id));
+        await reads.Execute(cancellation);
+        var customers = new Dictionary<Guid, (IEventStream<Customer> Stream, Customer Customer)>();
+        foreach (var (id, fetch) in fetches)
+        {
+            var stream = await fetch;
+            customers[id] = (stream, stream.Aggregate!);
+        }
+        foreach (var (row, registration, customerId) in updates)
+        {
+            // Two rows may update one customer (matched by phone): the second sees what the first changed.
+            var (stream, customer) = customers[customerId];
+            var (updated, problems, after) = Update(stream, customer, customerId, row, registration);
+            customers[customerId] = (stream, after);
+            if (problems.Count > 0) rejected.Add(new RejectedRow(row.Row, problems));
+            else imported.Add(updated!);
         }
         return (imported, rejected);
     }
 
+    /// <summary>What matching reads of an existing customer.</summary>
+    private sealed record Known(Guid Id, string? Email, string? Phone, CustomerStatus Status, Guid? MergedInto);
+
     /// <summary>The changes a row asks of an existing customer, through the same commands as the API.</summary>
-    private async Task<(ImportedRow? Row, List<RowError> Errors)> Update(IDocumentSession session, Guid customerId,
-        SourceRow row, CustomerRegistration wanted, CancellationToken cancellation)
+    private (ImportedRow? Row, List<RowError> Errors, Customer Customer) Update(IEventStream<Customer> stream, Customer customer,
+        Guid customerId, SourceRow row, CustomerRegistration wanted)
     {
-        var stream = await session.Events.FetchForWriting<Customer>(customerId, cancellation);
-        var customer = stream.Aggregate!;
         if (customer.Status is CustomerStatus.Erased or CustomerStatus.Merged)
-            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Customer {customerId} is {customer.Status.ToString().ToLowerInvariant()}; not changed."), []);
+            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Customer {customerId} is {customer.Status.ToString().ToLowerInvariant()}; not changed."), [], customer);
+        var fetched = customer;
 
         var before = (Phone: customer.Phone, Demographics: customer.Demographics);
         var changed = new List<string>();
@@ -157,15 +190,15 @@ public sealed class CustomerImport(CustomerRules rules, TimeProvider clock) : IR
             }
         }
 
-        if (errors.Count > 0) return (null, errors);
+        if (errors.Count > 0) return (null, errors, fetched);
         if (events.Count == 0)
-            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Matches customer {customerId}; nothing to change."), []);
+            return (new ImportedRow(row.Row, RowOutcome.Skipped, customerId, Note: $"Matches customer {customerId}; nothing to change."), [], fetched);
 
         stream.AppendMany(events);
         return (new ImportedRow(row.Row, RowOutcome.Updated, customerId, Changed: changed,
             PhoneBefore: before.Phone, PhoneAfter: customer.Phone,
             DemographicsBefore: before.Demographics, DemographicsAfter: customer.Demographics,
-            TagsAdded: tagsAdded is { Count: > 0 } ? tagsAdded : null), []);
+            TagsAdded: tagsAdded is { Count: > 0 } ? tagsAdded : null), [], customer);
     }
 
     /// <summary>Records a pair for the duplicate review, as the scan would; it finds the same pair again.</summary>

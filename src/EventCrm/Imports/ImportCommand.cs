@@ -29,7 +29,14 @@ public class ImportInput : NetCoreInput
     [Description("Who the events name as the auditable user (required: the person answerable for the import)")]
     [FlagAlias("user")]
     public string? UserFlag { get; set; }
+
+    [Description("Write what the import did (counts, seconds, peak memory) as JSON to this file, for scripts")]
+    [FlagAlias("report")]
+    public string? ReportFlag { get; set; }
 }
+
+/// <summary>What <c>import --report</c> writes: for scripts and the benchmarks.</summary>
+public sealed record ImportRunReport(Guid BatchId, string Status, ImportCounts Counts, double Seconds, long PeakMemoryBytes);
 
 /// <summary><c>import customers people.csv --on-duplicate update</c>: the HTTP import, from a shell, with a progress bar.</summary>
 [Description("Import customers or purchases from a CSV or JSON file", Name = "import")]
@@ -98,6 +105,13 @@ public class ImportCommand : JasperFxAsyncCommand<ImportInput>
         var c = batch!.Counts;
         AnsiConsole.MarkupLineInterpolated(
             $"Import [bold]{batchId}[/] {batch.Status.ToString().ToLowerInvariant()}: {c.Rows:N0} rows in {seconds:F1} s ({c.Rows / Math.Max(0.001, seconds):N0} rows/s); {c.Created:N0} created, {c.Updated:N0} updated, {c.Skipped:N0} skipped, {c.Flagged:N0} flagged, {c.Duplicates:N0} duplicate, {c.Rejected:N0} rejected.");
+        // The most this process held at once: a file is read as a stream, so it should not grow with the file.
+        var peak = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        AnsiConsole.MarkupLineInterpolated($"Peak memory of this process: {peak / 1_048_576:N0} MB.");
+        if (input.ReportFlag is { } reportFile)
+            await System.IO.File.WriteAllTextAsync(reportFile, System.Text.Json.JsonSerializer.Serialize(
+                new ImportRunReport(batchId, batch.Status.ToString().ToLowerInvariant(), c, seconds, peak),
+                new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true }));
         if (batch.Failure is { } failure) AnsiConsole.MarkupLineInterpolated($"[red]{failure}[/]");
         var rejected = await services.GetRequiredService<ImportQueries>().Rows<RejectedRow>(batchId, ImportQueries.RowsRejected, null, 1, 20, CancellationToken.None);
         foreach (var row in rejected)

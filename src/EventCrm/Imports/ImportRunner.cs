@@ -4,6 +4,7 @@ using EventCrm.Infrastructure.Http;
 using Hangfire;
 using JasperFx;
 using Marten;
+using SessionOptions = Marten.Services.SessionOptions;
 using Npgsql;
 
 namespace EventCrm.Imports;
@@ -15,8 +16,8 @@ namespace EventCrm.Imports;
 /// both apply a slice. Every event carries the importing user, the batch id as correlation id and the source
 /// <c>import:&lt;batchId&gt;</c>.
 /// </summary>
-public sealed class ImportRunner(IDocumentStore store, ImportFiles files, CustomerImport customers, PurchaseImport purchases,
-    TimeProvider clock, ILogger<ImportRunner> logger)
+public sealed class ImportRunner(IDocumentStore store, ImportFiles files, ImportConnections connections, CustomerImport customers,
+    PurchaseImport purchases, TimeProvider clock, ILogger<ImportRunner> logger)
 {
     public const int RowsPerCommit = 500;
 
@@ -89,9 +90,7 @@ public sealed class ImportRunner(IDocumentStore store, ImportFiles files, Custom
         var lastRow = slice.Max(i => i is SourceRow r ? r.Row : ((UnreadableRow)i).Row);
         for (var attempt = 1; ; attempt++)
         {
-            // Repeats are told apart here, so that a retried commit starts from the same memory.
-            var records = new Dictionary<string, int>(context.Records);
-            var keys = new Dictionary<string, int>(context.Keys);
+            // Repeats are told apart here; a retried commit forgets what this slice added and starts from the same memory.
             var imported = new List<ImportedRow>();
             var rejected = new List<RejectedRow>();
             var readable = new List<SourceRow>();
@@ -99,12 +98,13 @@ public sealed class ImportRunner(IDocumentStore store, ImportFiles files, Custom
             {
                 if (item is UnreadableRow unreadable)
                     rejected.Add(new RejectedRow(unreadable.Row, [new RowError("", unreadable.Reason)]));
-                else if (item is SourceRow row && !context.Records.TryAdd(row.Fingerprint, row.Row))
+                else if (item is SourceRow row && !context.AddRecord(row.Fingerprint, row.Row))
                     imported.Add(new ImportedRow(row.Row, RowOutcome.Duplicate, Note: $"The same record as row {context.Records[row.Fingerprint]}."));
                 else readable.Add((SourceRow)item);
             }
 
-            await using var session = Session(batch);
+            await using var connection = await connections.Open(cancellation);
+            await using var session = Session(store, batch, $"import:{batch.Id}", SessionOptions.ForConnection(connection));
             var (rows, refused) = await importer.Decide(session, readable, context, cancellation);
             imported.AddRange(rows);
             rejected.AddRange(refused);
@@ -113,16 +113,14 @@ public sealed class ImportRunner(IDocumentStore store, ImportFiles files, Custom
             try
             {
                 await session.SaveChangesAsync(cancellation);
+                context.Keep();
                 return (await Load(batch.Id, cancellation))!;
             }
             catch (Exception e) when (attempt < 3 && IsRace(e))
             {
                 // Someone changed a customer (or registered an e-mail) meanwhile: decide the slice again.
                 logger.LogInformation("Import {BatchId}: rows up to {Row} raced with another change; deciding them again", batch.Id, lastRow);
-                context.Records.Clear();
-                foreach (var (k, v) in records) context.Records[k] = v;
-                context.Keys.Clear();
-                foreach (var (k, v) in keys) context.Keys[k] = v;
+                context.Forget();
                 var current = (await Load(batch.Id, cancellation))!;
                 if (current.LastRow >= lastRow) return current; // another run committed this slice
                 batch = current;
@@ -138,9 +136,9 @@ public sealed class ImportRunner(IDocumentStore store, ImportFiles files, Custom
     private IDocumentSession Session(ImportBatch batch) => Session(store, batch, $"import:{batch.Id}");
 
     /// <summary>A session whose events name the importing user, the batch as correlation and the given source.</summary>
-    public static IDocumentSession Session(IDocumentStore store, ImportBatch batch, string source)
+    public static IDocumentSession Session(IDocumentStore store, ImportBatch batch, string source, SessionOptions? options = null)
     {
-        var session = store.LightweightSession();
+        var session = options is null ? store.LightweightSession() : store.LightweightSession(options);
         session.LastModifiedBy = batch.StartedBy ?? "import";
         session.CorrelationId = batch.Id.ToString();
         session.CausationId = batch.Id.ToString();

@@ -15,6 +15,7 @@ public static class ImportsModule
         services.ConfigureMarten((StoreOptions store) => ImportStorage.Configure(store));
         services.AddApiTag("Imports", "Customer and purchase files: cleaned, matched, resumable, revertible.", 400);
         services.AddSingleton<ImportFiles>();
+        services.AddSingleton<ImportConnections>();
         services.AddSingleton<ImportQueries>();
         services.AddSingleton<CustomerImport>();
         services.AddSingleton<PurchaseImport>();
