@@ -1531,11 +1531,11 @@ namespace EventCrm.Client
         /// Find customers
         /// </summary>
         /// <remarks>
-        /// Filters combine with AND; pages of up to 200, with the total count.
+        /// Filters combine with AND; pages of up to 200 (default 50). Two ways to page, the same order either way: page numbers ('page', from 1), which count every match into 'total' (one count query over all matches, and a page far in reads and skips every row before it; 'count=false' leaves the count out), or a cursor: send the 'next' of a page as 'after' to get the page after it, which reads only that page's rows from the sort's index however far in it is, and counts nothing unless 'count=true' (the same full count). 'next' is null on the last page. A cursor keeps its sort and filters: used with others it is a 400.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<PageOfCustomerProfile> ListCustomersAsync(string q = null, string country = null, string tag = null, string owner = null, CustomerStatus? status = null, double? minTotal = null, double? maxTotal = null, double? minChurnRisk = null, string segment = null, string sort = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<CustomerPage> ListCustomersAsync(string q = null, string country = null, string tag = null, string owner = null, CustomerStatus? status = null, double? minTotal = null, double? maxTotal = null, double? minChurnRisk = null, string segment = null, string sort = null, int? page = null, int? pageSize = null, string after = null, bool? count = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -20233,11 +20233,11 @@ namespace EventCrm.Client
         /// Find customers
         /// </summary>
         /// <remarks>
-        /// Filters combine with AND; pages of up to 200, with the total count.
+        /// Filters combine with AND; pages of up to 200 (default 50). Two ways to page, the same order either way: page numbers ('page', from 1), which count every match into 'total' (one count query over all matches, and a page far in reads and skips every row before it; 'count=false' leaves the count out), or a cursor: send the 'next' of a page as 'after' to get the page after it, which reads only that page's rows from the sort's index however far in it is, and counts nothing unless 'count=true' (the same full count). 'next' is null on the last page. A cursor keeps its sort and filters: used with others it is a 400.
         /// </remarks>
         /// <returns>OK</returns>
         /// <exception cref="EventCrmApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<PageOfCustomerProfile> ListCustomersAsync(string q = null, string country = null, string tag = null, string owner = null, CustomerStatus? status = null, double? minTotal = null, double? maxTotal = null, double? minChurnRisk = null, string segment = null, string sort = null, int? page = null, int? pageSize = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<CustomerPage> ListCustomersAsync(string q = null, string country = null, string tag = null, string owner = null, CustomerStatus? status = null, double? minTotal = null, double? maxTotal = null, double? minChurnRisk = null, string segment = null, string sort = null, int? page = null, int? pageSize = null, string after = null, bool? count = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             var client_ = _httpClient;
             var disposeClient_ = false;
@@ -20301,6 +20301,14 @@ namespace EventCrm.Client
                     {
                         urlBuilder_.Append(System.Uri.EscapeDataString("pageSize")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(pageSize, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
                     }
+                    if (after != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("after")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(after, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
+                    if (count != null)
+                    {
+                        urlBuilder_.Append(System.Uri.EscapeDataString("count")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(count, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
+                    }
                     urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
@@ -20328,7 +20336,7 @@ namespace EventCrm.Client
                         var status_ = (int)response_.StatusCode;
                         if (status_ == 200)
                         {
-                            var objectResponse_ = await ReadObjectResponseAsync<PageOfCustomerProfile>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            var objectResponse_ = await ReadObjectResponseAsync<CustomerPage>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
                             {
                                 throw new EventCrmApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
@@ -25845,6 +25853,39 @@ namespace EventCrm.Client
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CustomerPage
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("items")]
+        public System.Collections.Generic.ICollection<CustomerProfile> Items { get; set; } = new System.Collections.ObjectModel.Collection<CustomerProfile>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
+        public long? PageNumber { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
+        public long PageSize { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public long? Total { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("next")]
+        public string Next { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
+        public long? PageCount { get; set; }
+
+        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
+
+        [System.Text.Json.Serialization.JsonExtensionData]
+        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
+        {
+            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
+            set { _additionalProperties = value; }
+        }
+
+    }
+
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class CustomerPredictions
     {
 
@@ -28541,36 +28582,6 @@ namespace EventCrm.Client
 
         [System.Text.Json.Serialization.JsonPropertyName("items")]
         public System.Collections.Generic.ICollection<Checkpoint> Items { get; set; } = new System.Collections.ObjectModel.Collection<Checkpoint>();
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
-        public long PageNumber { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageSize")]
-        public long PageSize { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("total")]
-        public long Total { get; set; }
-
-        [System.Text.Json.Serialization.JsonPropertyName("pageCount")]
-        public long PageCount { get; set; }
-
-        private System.Collections.Generic.IDictionary<string, object> _additionalProperties;
-
-        [System.Text.Json.Serialization.JsonExtensionData]
-        public System.Collections.Generic.IDictionary<string, object> AdditionalProperties
-        {
-            get { return _additionalProperties ?? (_additionalProperties = new System.Collections.Generic.Dictionary<string, object>()); }
-            set { _additionalProperties = value; }
-        }
-
-    }
-
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class PageOfCustomerProfile
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("items")]
-        public System.Collections.Generic.ICollection<CustomerProfile> Items { get; set; } = new System.Collections.ObjectModel.Collection<CustomerProfile>();
 
         [System.Text.Json.Serialization.JsonPropertyName("pageNumber")]
         public long PageNumber { get; set; }

@@ -12,6 +12,9 @@ public static class CustomerStorage
     public const string NameSearchIndex = "ix_customer_profile_search_name";
     public const string TagsIndex = "ix_customer_profile_tags";
     public const string NameOrderIndex = "ix_customer_profile_name";
+    public const string RegisteredOrderIndex = "ix_customer_profile_registered_at";
+    public const string TotalSpentOrderIndex = "ix_customer_profile_total_spent";
+    public const string LastPurchaseOrderIndex = "ix_customer_profile_last_purchase_at";
 
     public static void Configure(StoreOptions options, CustomerRules rules)
     {
@@ -41,14 +44,16 @@ public static class CustomerStorage
                 index.Method = IndexMethod.gin;
                 index.Mask = "lower(?) gin_trgm_ops";
             })
-            // The list's default order; the trigram index above cannot sort.
-            .Index(x => x.Name!, index => index.Name = NameOrderIndex)
+            // The list's orders (ListCustomers): each sort key with the id that breaks its ties, so that a page, by
+            // number or by cursor, is read in index order (forwards, or backwards for '-') and stops after its rows.
+            // The trigram index above cannot sort. They serve the filters on the same columns too.
+            .Index([x => x.Name!, x => x.Id], index => index.Name = NameOrderIndex)
             .Duplicate(x => x.Status)
             .Duplicate(x => x.Country)
             .Duplicate(x => x.Owner)
-            .Duplicate(x => x.TotalSpent)
-            .Duplicate(x => x.RegisteredAt)
-            .Duplicate(x => x.LastPurchaseAt)
+            .Duplicate(x => x.TotalSpent, configure: index => OrderedWithId(index, TotalSpentOrderIndex))
+            .Duplicate(x => x.RegisteredAt, configure: index => OrderedWithId(index, RegisteredOrderIndex))
+            .Duplicate(x => x.LastPurchaseAt, configure: index => OrderedWithId(index, LastPurchaseOrderIndex))
             .Duplicate(x => x.Phone)
             // Queried with 'tags @> array[...]' (see ListCustomers), which a GIN index answers.
             .Duplicate(x => x.Tags, pgType: "text[]", configure: index =>
@@ -56,5 +61,15 @@ public static class CustomerStorage
                 index.Name = TagsIndex;
                 index.Method = IndexMethod.gin;
             });
+    }
+
+    /// <summary>
+    /// The duplicated column's own index, made (column, id): the mask is the index's column list, '?' the column.
+    /// One index rather than a second beside it, so that every write keeps one index per sort key.
+    /// </summary>
+    private static void OrderedWithId(Marten.Schema.DocumentIndex index, string name)
+    {
+        index.Name = name;
+        index.Mask = "?, id";
     }
 }
