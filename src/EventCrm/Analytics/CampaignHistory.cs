@@ -128,9 +128,10 @@ public static class CampaignHistory
     /// <summary>
     /// Today's conversions made in [<paramref name="from"/>, <paramref name="to"/>), from <c>analytics.purchase_facts</c>:
     /// the same purchases as <see cref="Conversions"/> without a cut (recorded, not voided, moved to the survivor by a
-    /// merge), a moment behind the commands as the purchase facts are, and a narrow table's scan instead of the events'.
+    /// merge), a moment behind the commands as the purchase facts are, and a narrow table's scan instead of the events';
+    /// as columns, in the same order.
     /// </summary>
-    public static async Task<IReadOnlyList<Conversion>> CurrentConversions(NpgsqlDataSource database, string currency,
+    public static async Task<ConversionColumns> CurrentConversions(NpgsqlDataSource database, string currency,
         IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
@@ -140,12 +141,12 @@ public static class CampaignHistory
         command.Parameters.AddWithValue(currency.ToUpperInvariant());
         command.Parameters.Add(Instant(from));
         command.Parameters.Add(Instant(to));
-        var conversions = new List<Conversion>();
+        var conversions = new ConversionColumns();
         await using (var reader = await command.ExecuteReaderAsync(cancellation))
             while (await reader.ReadAsync(cancellation))
-                conversions.Add(new Conversion(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetDecimal(2),
-                    reader.GetFieldValue<DateTimeOffset>(3)));
-        return [.. conversions.OrderBy(c => c.At).ThenBy(c => c.PurchaseId)];
+                conversions.Add(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetDecimal(2), reader.GetFieldValue<DateTimeOffset>(3));
+        conversions.Order();
+        return conversions;
     }
 
     /// <summary>
@@ -160,10 +161,45 @@ public static class CampaignHistory
         DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation,
         IReadOnlyCollection<string>? kinds = null, bool ordered = true)
     {
+        await using var command = TouchesCommand(database, names, "t.kind", campaign, asOf, from, to, kinds, ordered);
+        var touches = new List<CampaignTouch>();
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            touches.Add(new CampaignTouch(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4)));
+        return touches;
+    }
+
+    /// <summary>
+    /// The same touches as <see cref="Touches"/> (of every campaign, in no order), as columns: what attribution reads
+    /// of a million touches. The kind comes as its place among <see cref="TouchKinds.All"/>, so that no string is
+    /// read per touch; a kind outside them (none is written) comes as itself.
+    /// </summary>
+    public static async Task<TouchColumns> TouchColumns(NpgsqlDataSource database, StoreNames names, DateTimeOffset? asOf,
+        IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, IReadOnlyCollection<string>? kinds,
+        CancellationToken cancellation)
+    {
+        await using var command = TouchesCommand(database, names,
+            "array_position($6::text[], t.kind), case when array_position($6::text[], t.kind) is null then t.kind end",
+            null, asOf, from, to, kinds, ordered: false);
+        command.Parameters.Add(new NpgsqlParameter { Value = TouchKinds.All.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        var touches = new TouchColumns();
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        while (await reader.ReadAsync(cancellation))
+            touches.Add(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)),
+                reader.IsDBNull(2) ? reader.GetString(3) : TouchKinds.All[reader.GetInt32(2) - 1],
+                reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt64(5));
+        return touches;
+    }
+
+    /// <summary>The touch facts' query, with <paramref name="kind"/> the kind's column(s) between the customer and the time.</summary>
+    private static NpgsqlCommand TouchesCommand(NpgsqlDataSource database, StoreNames names, string kind, Guid? campaign, DateTimeOffset? asOf,
+        DateTimeOffset? from, DateTimeOffset? to, IReadOnlyCollection<string>? kinds, bool ordered)
+    {
         var campaigns = names.Table<CampaignView>();
         var utm = names.Column<CampaignView>(v => v.UtmCampaign);
-        await using var command = database.CreateCommand($"""
-            select coalesce(t.campaign_id, c.id), t.customer_id, t.kind, t.touched_at, t.sequence
+        var command = database.CreateCommand($"""
+            select coalesce(t.campaign_id, c.id), t.customer_id, {kind}, t.touched_at, t.sequence
             from {CampaignTouchFactProjection.Table} t left join {campaigns} c on t.campaign_id is null and c.{utm} = t.utm_campaign
             where coalesce(t.campaign_id, c.id) is not null
               and ($1::timestamptz is null or t.recorded_at <= $1)
@@ -179,13 +215,7 @@ public static class CampaignHistory
         command.Parameters.Add(Instant(from));
         command.Parameters.Add(Instant(to));
         command.Parameters.Add(new NpgsqlParameter { Value = kinds is null ? DBNull.Value : kinds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-
-        var touches = new List<CampaignTouch>();
-        await using var reader = await command.ExecuteReaderAsync(cancellation);
-        while (await reader.ReadAsync(cancellation))
-            touches.Add(new CampaignTouch(reader.GetGuid(0), Resolve(survivors, reader.GetGuid(1)), reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt64(4)));
-        return touches;
+        return command;
     }
 
     /// <summary>
