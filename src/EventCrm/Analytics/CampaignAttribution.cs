@@ -104,7 +104,9 @@ public static class CampaignAttributionEndpoint
         var reading = Timed("conversions", async () => asOf is null
             ? await CampaignHistory.CurrentConversions(database, currency, survivors, start, end, cancellation)
             : ConversionColumns.Of(await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation)));
-        var touching = Timed("touches", () => CampaignHistory.TouchColumns(database, names, asOf, survivors, start - lookback, end, counted, cancellation));
+        // Each customer's touches are put in window order as soon as they are read, while the other reads go on.
+        var touching = Timed("touches", async () =>
+            CustomerTouches.Of(await CampaignHistory.TouchColumns(database, names, asOf, survivors, start - lookback, end, counted, cancellation)));
         var costing = Timed("costs", () => CampaignHistory.Costs(database, names, currency, asOf, cancellation));
         var positioning = models.Any(m => m.Value == AttributionModel.WShaped)
             ? Timed("positions", () => CampaignHistory.Positions(database, names, null, asOf, cancellation))
@@ -159,34 +161,15 @@ public static class CampaignAttributionEndpoint
     /// object per conversion or touch: at a million touches, the allocations were most of the crediting's time.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, Credits>> Credit(IReadOnlyList<KeyValuePair<string, AttributionModel>> models,
-        ConversionColumns conversions, TouchColumns touches,
+        ConversionColumns conversions, CustomerTouches touches,
         IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
     {
-        // Each customer's touches side by side (a counting sort by customer), then in window order, once for every model.
-        var customers = new Dictionary<Guid, int>();
-        var customerOf = new int[touches.Count];
-        for (var i = 0; i < touches.Count; i++)
-        {
-            if (!customers.TryGetValue(touches.CustomerIds[i], out var number)) customers[touches.CustomerIds[i]] = number = customers.Count;
-            customerOf[i] = number;
-        }
-        var first = new int[customers.Count + 1];
-        foreach (var number in customerOf) first[number + 1]++;
-        for (var c = 0; c < customers.Count; c++) first[c + 1] += first[c];
-        var order = new int[touches.Count];
-        var next = (int[])first.Clone();
-        for (var i = 0; i < touches.Count; i++) order[next[customerOf[i]]++] = i;
-        var inOrder = new WindowOrder(touches);
-        for (var c = 0; c < customers.Count; c++) order.AsSpan(first[c], first[c + 1] - first[c]).Sort(inOrder);
-        var at = new DateTimeOffset[order.Length];
-        var campaignOf = new int[order.Length];
-        for (var k = 0; k < order.Length; k++) (at[k], campaignOf[k]) = (touches.At[order[k]], touches.Campaign[order[k]]);
-
-        var kinds = models.Select(m => m.Value).ToArray();
-        var positioned = kinds.Contains(AttributionModel.WShaped);
-        var shareOf = new double[kinds.Length][];
-        var revenueOf = new decimal[kinds.Length][];
-        for (var m = 0; m < kinds.Length; m++) (shareOf[m], revenueOf[m]) = (new double[touches.Campaigns.Count], new decimal[touches.Campaigns.Count]);
+        var (at, campaignOf, first) = (touches.At, touches.Campaign, touches.First);
+        var chosen = models.Select(m => m.Value).ToArray();
+        var positioned = chosen.Contains(AttributionModel.WShaped);
+        var shareOf = new double[chosen.Length][];
+        var revenueOf = new decimal[chosen.Length][];
+        for (var m = 0; m < chosen.Length; m++) (shareOf[m], revenueOf[m]) = (new double[touches.Campaigns.Count], new decimal[touches.Campaigns.Count]);
         var credited = new bool[touches.Campaigns.Count];
         var firstCredited = new List<int>();
         var (unattributed, unattributedRevenue) = (0L, 0m);
@@ -195,7 +178,7 @@ public static class CampaignAttributionEndpoint
         {
             var (amount, moment) = (conversions.Amounts[k], conversions.At[k]);
             var (start, length) = (0, 0);
-            if (customers.TryGetValue(conversions.CustomerIds[k], out var customer))
+            if (touches.Customers.TryGetValue(conversions.CustomerIds[k], out var customer))
             {
                 (start, length) = Attribution.Window(at.AsSpan(first[customer], first[customer + 1] - first[customer]), moment, lookback);
                 start += first[customer];
@@ -215,11 +198,11 @@ public static class CampaignAttributionEndpoint
                 ? (p.LeadCreatedAt, (DateTimeOffset?)p.OpportunityCreatedAt) : (null, null);
             if (shares.Length < length) shares = new double[Math.Max(length, shares.Length * 2)];
             var window = at.AsSpan(start, length);
-            for (var m = 0; m < kinds.Length; m++)
+            for (var m = 0; m < chosen.Length; m++)
             {
                 var mine = shares.AsSpan(0, length);
                 mine.Clear();
-                Attribution.Shares(kinds[m], window, lead, opportunity, halfLife, mine);
+                Attribution.Shares(chosen[m], window, lead, opportunity, halfLife, mine);
                 var (sums, revenues) = (shareOf[m], revenueOf[m]);
                 for (var i = 0; i < length; i++)
                 {
@@ -235,42 +218,6 @@ public static class CampaignAttributionEndpoint
             foreach (var c in firstCredited) campaigns[touches.Campaigns[c]] = (shareOf[m][c], revenueOf[m][c]);
             return new KeyValuePair<string, Credits>(model.Key, new Credits(campaigns, unattributed, unattributedRevenue));
         })];
-    }
-
-    /// <summary>
-    /// Window order (<see cref="Attribution.InOrder"/>) of touches given by their place in the columns: time, event
-    /// sequence, then campaign (Guid order) and kind (ordinal), so that the order never depends on the order read.
-    /// </summary>
-    private sealed class WindowOrder : IComparer<int>
-    {
-        private readonly TouchColumns _touches;
-        private readonly int[] _campaignRank;
-        private readonly int[] _kindRank;
-
-        public WindowOrder(TouchColumns touches)
-        {
-            _touches = touches;
-            _campaignRank = Ranks(touches.Campaigns, Comparer<Guid>.Default);
-            _kindRank = Ranks(touches.Kinds, StringComparer.Ordinal);
-        }
-
-        private static int[] Ranks<T>(IReadOnlyList<T> values, IComparer<T> comparer)
-        {
-            var ranks = new int[values.Count];
-            var sorted = Enumerable.Range(0, values.Count).Order(Comparer<int>.Create((x, y) => comparer.Compare(values[x], values[y]))).ToArray();
-            for (var r = 0; r < sorted.Length; r++) ranks[sorted[r]] = r;
-            return ranks;
-        }
-
-        public int Compare(int x, int y)
-        {
-            var byTime = _touches.At[x].CompareTo(_touches.At[y]);
-            if (byTime != 0) return byTime;
-            var bySequence = _touches.Sequence[x].CompareTo(_touches.Sequence[y]);
-            if (bySequence != 0) return bySequence;
-            var byCampaign = _campaignRank[_touches.Campaign[x]].CompareTo(_campaignRank[_touches.Campaign[y]]);
-            return byCampaign != 0 ? byCampaign : _kindRank[_touches.Kind[x]].CompareTo(_kindRank[_touches.Kind[y]]);
-        }
     }
 
     private static ModelAttribution Answer(string model, Credits credits, IReadOnlyDictionary<Guid, CampaignView> campaigns,

@@ -179,7 +179,7 @@ public class AttributionTests
         conversions.Order();
         var models = Attribution.Names.ToList();
 
-        var credited = CampaignAttributionEndpoint.Credit(models, conversions, touches, positions, Lookback, HalfLife);
+        var credited = CampaignAttributionEndpoint.Credit(models, conversions, CustomerTouches.Of(touches), positions, Lookback, HalfLife);
 
         // Each conversion credited on its own, in time and purchase order, summed per campaign as they come.
         var ordered = purchases.OrderBy(p => p.At).ThenBy(p => p.PurchaseId).ToList();
