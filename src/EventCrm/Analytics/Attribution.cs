@@ -60,6 +60,29 @@ public static class Attribution
         return new ArraySegment<AttributionTouch>(ordered, from, Math.Max(0, to - from));
     }
 
+    /// <summary>
+    /// The same window over the times of touches in window order, as the place it starts and how many touches it holds:
+    /// for a reader that keeps touches as columns.
+    /// </summary>
+    public static (int Start, int Length) Window(ReadOnlySpan<DateTimeOffset> ordered, DateTimeOffset at, TimeSpan lookback)
+    {
+        var from = FirstAfter(ordered, at - lookback, inclusive: true);
+        var to = FirstAfter(ordered, at, inclusive: false);
+        return (from, Math.Max(0, to - from));
+    }
+
+    private static int FirstAfter(ReadOnlySpan<DateTimeOffset> ordered, DateTimeOffset moment, bool inclusive)
+    {
+        var (low, high) = (0, ordered.Length);
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            if (inclusive ? ordered[middle] < moment : ordered[middle] <= moment) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
     /// <summary>The first index whose touch is at or after (<paramref name="inclusive"/>) or after <paramref name="moment"/>.</summary>
     private static int FirstAfter(AttributionTouch[] ordered, DateTimeOffset moment, bool inclusive)
     {
@@ -85,9 +108,22 @@ public static class Attribution
     /// <summary>Each touch's share of the conversion, for touches already in window order.</summary>
     public static double[] Shares(AttributionModel model, IReadOnlyList<AttributionTouch> ordered, AttributionConversion conversion, TimeSpan halfLife)
     {
-        var n = ordered.Count;
-        var shares = new double[n];
-        if (n == 0) return shares;
+        var at = new DateTimeOffset[ordered.Count];
+        for (var i = 0; i < at.Length; i++) at[i] = ordered[i].At;
+        var shares = new double[at.Length];
+        Shares(model, at, conversion.LeadCreatedAt, conversion.OpportunityCreatedAt, halfLife, shares);
+        return shares;
+    }
+
+    /// <summary>
+    /// The same shares written into <paramref name="shares"/> (as long as <paramref name="at"/>, all 0), from the times of
+    /// touches in window order: crediting hundreds of thousands of conversions allocates nothing per conversion.
+    /// </summary>
+    public static void Shares(AttributionModel model, ReadOnlySpan<DateTimeOffset> at, DateTimeOffset? leadCreatedAt,
+        DateTimeOffset? opportunityCreatedAt, TimeSpan halfLife, Span<double> shares)
+    {
+        var n = at.Length;
+        if (n == 0) return;
         switch (model)
         {
             case AttributionModel.First:
@@ -97,29 +133,30 @@ public static class Attribution
                 shares[n - 1] = 1;
                 break;
             case AttributionModel.Linear:
-                Array.Fill(shares, 1.0 / n);
+                shares.Fill(1.0 / n);
                 break;
             case AttributionModel.Position:
-                return Position(n);
+                Position(shares);
+                break;
             case AttributionModel.TimeDecay:
                 // Weighed from the last touch rather than from the conversion: the same shares once normalised, and the
                 // last touch weighs 1, so a short half-life cannot underflow every weight to 0 (and the shares to NaN).
                 var halfLifeDays = halfLife.TotalDays;
-                var last = ordered[n - 1].At;
-                for (var i = 0; i < n; i++) shares[i] = Math.Pow(2, -(last - ordered[i].At).TotalDays / halfLifeDays);
-                var total = shares.Sum();
+                var last = at[n - 1];
+                var total = 0.0;
+                for (var i = 0; i < n; i++) total += shares[i] = Math.Pow(2, -(last - at[i]).TotalDays / halfLifeDays);
                 for (var i = 0; i < n; i++) shares[i] /= total;
                 break;
             case AttributionModel.WShaped:
-                return WShaped(ordered, conversion);
+                WShaped(at, leadCreatedAt, opportunityCreatedAt, shares);
+                break;
         }
-        return shares;
     }
 
     /// <summary>U-shaped: one touch all of it, two half each, three or more 40 % first, 40 % last, 20 % over the middle.</summary>
-    private static double[] Position(int n)
+    private static void Position(Span<double> shares)
     {
-        var shares = new double[n];
+        var n = shares.Length;
         if (n == 1) shares[0] = 1;
         else if (n == 2) shares[0] = shares[1] = 0.5;
         else
@@ -127,7 +164,6 @@ public static class Attribution
             shares[0] = shares[n - 1] = 0.4;
             for (var i = 1; i < n - 1; i++) shares[i] = 0.2 / (n - 2);
         }
-        return shares;
     }
 
     /// <summary>
@@ -136,19 +172,37 @@ public static class Attribution
     /// parts; when there are no other touches, the 10 % goes in equal parts to those holding a position). Without a lead
     /// and an opportunity each with a touch before it, the model is <see cref="AttributionModel.Position"/>.
     /// </summary>
-    private static double[] WShaped(IReadOnlyList<AttributionTouch> ordered, AttributionConversion conversion)
+    private static void WShaped(ReadOnlySpan<DateTimeOffset> at, DateTimeOffset? leadCreatedAt, DateTimeOffset? opportunityCreatedAt,
+        Span<double> shares)
     {
-        int? NearestBefore(DateTimeOffset? moment) =>
-            moment is { } m && ordered.Select((t, i) => (t, i)).LastOrDefault(x => x.t.At <= m) is { t: not null } found ? found.i : null;
-        if (NearestBefore(conversion.LeadCreatedAt) is not { } lead || NearestBefore(conversion.OpportunityCreatedAt) is not { } opportunity)
-            return Position(ordered.Count);
-
-        var shares = new double[ordered.Count];
-        int[] positions = [0, lead, opportunity];
+        if (NearestBefore(at, leadCreatedAt) is not { } lead || NearestBefore(at, opportunityCreatedAt) is not { } opportunity)
+        {
+            Position(shares);
+            return;
+        }
+        ReadOnlySpan<int> positions = [0, lead, opportunity];
         foreach (var position in positions) shares[position] += 0.3;
-        var held = positions.Distinct().ToArray();
-        var rest = Enumerable.Range(0, ordered.Count).Except(held).ToArray();
-        foreach (var i in rest.Length > 0 ? rest : held) shares[i] += 0.1 / (rest.Length > 0 ? rest.Length : held.Length);
-        return shares;
+        // The positions held, each once, in the order above; the rest are the other touches.
+        Span<int> held = stackalloc int[3];
+        var heldCount = 0;
+        foreach (var position in positions)
+            if (!held[..heldCount].Contains(position)) held[heldCount++] = position;
+        var rest = at.Length - heldCount;
+        if (rest > 0)
+        {
+            for (var i = 0; i < at.Length; i++)
+                if (!held[..heldCount].Contains(i)) shares[i] += 0.1 / rest;
+        }
+        else
+            foreach (var i in held[..heldCount]) shares[i] += 0.1 / heldCount;
+    }
+
+    /// <summary>The last touch at or before <paramref name="moment"/>, if there is one.</summary>
+    private static int? NearestBefore(ReadOnlySpan<DateTimeOffset> at, DateTimeOffset? moment)
+    {
+        if (moment is not { } m) return null;
+        for (var i = at.Length - 1; i >= 0; i--)
+            if (at[i] <= m) return i;
+        return null;
     }
 }

@@ -89,9 +89,10 @@ public static class Attribution
                 await Task.Delay(500);
             }
             projected.Stop();
-            // Then every other projection too (the sealer, the audience keeper, ...), so that the questions run on a quiet store.
+            // Then every other projection too (the audience keeper, ...), so that the questions run on a quiet store; not the
+            // sealer, which is off here: a template a sealing run once opened holds the sealer's progress, and it never moves.
             var last = await BenchServer.Count(connection, "select max(seq_id) from crm.mt_events");
-            while (await BenchServer.Count(connection, "select coalesce(min(last_seq_id), 0) from crm.mt_event_progression where name not like 'HighWater%'") < last)
+            while (await BenchServer.Count(connection, "select coalesce(min(last_seq_id), 0) from crm.mt_event_progression where name not like 'HighWater%' and name not like 'EventSealer%'") < last)
             {
                 if (DateTime.UtcNow > deadline) throw new TimeoutException("The projections did not catch up within an hour.");
                 await Task.Delay(500);
@@ -101,25 +102,31 @@ public static class Attribution
 
             using var client = app.Client(1, "analyst");
             var now = Uri.EscapeDataString(DateTimeOffset.UtcNow.ToString("O"));
-            foreach (var (name, query) in new[]
+            // Each question's last answer is kept beside the results, so that two runs (before and after a change) can be compared.
+            var answers = Path.Combine("artifacts", "bench", "attribution");
+            Directory.CreateDirectory(answers);
+            foreach (var (name, query, file) in new[]
             {
-                ("linear, the last twelve months", "model=linear"),
-                ("all six models (compare=true)", "compare=true"),
-                ("linear, as of now (record-time cut)", $"model=linear&asOf={now}"),
+                ("linear, the last twelve months", "model=linear", "linear"),
+                ("all six models (compare=true)", "compare=true", "compare"),
+                ("linear, as of now (record-time cut)", $"model=linear&asOf={now}", "as-of-now"),
             })
             {
                 var times = new List<double>();
                 JsonElement answer = default;
+                var body = "";
                 var timing = "";
                 for (var run = 0; run < Runs + 1; run++)
                 {
                     var watch = Stopwatch.StartNew();
                     using var response = await client.GetAsync($"/api/analytics/attribution?{query}");
                     await AppProcess.Succeeded(response);
-                    answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    body = await response.Content.ReadAsStringAsync();
+                    answer = JsonDocument.Parse(body).RootElement;
                     timing = response.Headers.TryGetValues("Server-Timing", out var values) ? string.Join(", ", values) : "";
                     if (run > 0) times.Add(watch.Elapsed.TotalMilliseconds); // the first warms the plan caches
                 }
+                await File.WriteAllTextAsync(Path.Combine(answers, $"{file}.json"), body);
                 times.Sort();
                 rows.Add([name, touches, answer.GetProperty("conversions").GetInt64(), "", Math.Round(times[times.Count / 2]), Math.Round(times[^1])]);
                 Console.WriteLine($"{name}: Server-Timing {timing}");

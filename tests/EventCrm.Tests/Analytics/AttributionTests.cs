@@ -154,6 +154,65 @@ public class AttributionTests
     }
 
     [Fact]
+    public void crediting_many_conversions_at_once_adds_up_each_conversions_own_credits_in_their_order()
+    {
+        // Touches on half days with few sequences (ties in time and sequence, two kinds of one event), customers with
+        // and without touches, purchases at the same instant, some with positions for the W-shaped model.
+        var random = new Random(23);
+        Guid[] customers = [.. Enumerable.Range(0, 6).Select(_ => Guid.NewGuid())];
+        string[] kinds = ["visit", "click", "reply"];
+        var touches = new TouchColumns();
+        var scripted = new List<(Guid Customer, AttributionTouch Touch)>();
+        for (var i = 0; i < 300; i++)
+        {
+            var touch = new AttributionTouch(new[] { A, B, C }[random.Next(3)], kinds[random.Next(3)], T.AddDays(-random.Next(0, 160) / 2.0), random.Next(1, 20));
+            var customer = customers[random.Next(customers.Length - 1)]; // the last customer has no touch
+            scripted.Add((customer, touch));
+            touches.Add(touch.CampaignId, customer, touch.Kind, touch.At, touch.Sequence);
+        }
+        var purchases = Enumerable.Range(0, 200).Select(_ => new Conversion(Guid.NewGuid(), customers[random.Next(customers.Length)],
+            random.Next(1, 100_000) / 100m, T.AddDays(-random.Next(0, 100) / 2.0))).ToList();
+        var positions = purchases.Where(_ => random.Next(3) == 0).ToDictionary(p => p.PurchaseId,
+            p => ((DateTimeOffset?)(random.Next(2) == 0 ? p.At.AddDays(-random.Next(0, 40)) : null), p.At.AddDays(-random.Next(0, 20))));
+        var conversions = new ConversionColumns();
+        foreach (var purchase in purchases) conversions.Add(purchase.PurchaseId, purchase.CustomerId, purchase.Amount, purchase.At);
+        conversions.Order();
+        var models = Attribution.Names.ToList();
+
+        var credited = CampaignAttributionEndpoint.Credit(models, conversions, CustomerTouches.Of(touches), positions, Lookback, HalfLife);
+
+        // Each conversion credited on its own, in time and purchase order, summed per campaign as they come.
+        var ordered = purchases.OrderBy(p => p.At).ThenBy(p => p.PurchaseId).ToList();
+        conversions.PurchaseIds.ShouldBe(ordered.Select(p => p.PurchaseId));
+        credited.Select(c => c.Key).ShouldBe(models.Select(m => m.Key));
+        foreach (var (model, credits) in credited)
+        {
+            var expected = new Dictionary<Guid, (double Conversions, decimal Revenue)>();
+            var (unattributed, unattributedRevenue) = (0L, 0m);
+            foreach (var purchase in ordered)
+            {
+                var position = positions.TryGetValue(purchase.PurchaseId, out var p) ? p : default;
+                var conversion = new AttributionConversion(purchase.PurchaseId, purchase.Amount, purchase.At, position.Item1,
+                    positions.ContainsKey(purchase.PurchaseId) ? position.Item2 : null);
+                var mine = scripted.Where(s => s.Customer == purchase.CustomerId).Select(s => s.Touch);
+                var each = Attribution.Credit(Attribution.Names[model], conversion, mine, Lookback, HalfLife);
+                if (each.Count == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + purchase.Amount);
+                foreach (var credit in each)
+                {
+                    var sum = expected.GetValueOrDefault(credit.Touch.CampaignId);
+                    expected[credit.Touch.CampaignId] = (sum.Conversions + credit.Share, sum.Revenue + credit.Amount);
+                }
+            }
+            // Exactly: the same campaigns in the same order, the same doubles to the bit, the same decimals to the scale.
+            credits.Campaigns.Select(c => (c.Key, BitConverter.DoubleToInt64Bits(c.Value.Conversions), c.Value.Revenue.ToString()))
+                .ShouldBe(expected.Select(c => (c.Key, BitConverter.DoubleToInt64Bits(c.Value.Conversions), c.Value.Revenue.ToString())), model);
+            (credits.Unattributed, credits.UnattributedRevenue).ShouldBe((unattributed, unattributedRevenue), model);
+        }
+        credited.First().Value.Unattributed.ShouldBeGreaterThan(0);
+        credited.First().Value.Campaigns.Count.ShouldBe(3);
+    }
+
+    [Fact]
     public void the_model_names_are_the_ones_the_api_takes()
     {
         Attribution.Names.Keys.ShouldBe(["first", "last", "linear", "position", "time-decay", "w-shaped"], ignoreOrder: true);
