@@ -49,14 +49,27 @@ public class when_an_analyst_reads_a_model_card(ConsoleApp app)
             await Expect(runRows.First.Locator("td").Nth(5)).ToHaveTextAsync(outcome.GetString()!);
         await Expect(visit.Page.Locator("#versions tbody tr")).ToHaveCountAsync(card.GetProperty("versions").GetArrayLength());
 
+        // The version the run made: its data, each metric beside the baseline's as the API gives them, the segments.
         var active = card.GetProperty("active");
-        if (active.ValueKind == JsonValueKind.Null)
-            await Expect(visit.Page.Locator("#no-active")).ToBeVisibleAsync();
-        else
+        active.ValueKind.ShouldBe(JsonValueKind.Object, "the run trained and activated a version");
+        await Expect(visit.Page.Locator("#no-active")).ToHaveCountAsync(0);
+        await Expect(visit.Page.Locator("#active-data")).ToContainTextAsync($"{active.GetProperty("rows").GetInt32()} rows");
+        var metrics = active.GetProperty("metrics").EnumerateObject().OrderBy(m => m.Name, StringComparer.Ordinal).ToList();
+        var metricRows = visit.Page.Locator("#metrics tbody tr");
+        await Expect(metricRows).ToHaveCountAsync(metrics.Count);
+        for (var i = 0; i < metrics.Count; i++)
         {
-            await Expect(visit.Page.Locator("#active-data")).ToContainTextAsync($"{active.GetProperty("rows").GetInt32()} rows");
-            await Expect(visit.Page.Locator("#metrics tbody tr")).ToHaveCountAsync(active.GetProperty("metrics").EnumerateObject().Count());
-            await Expect(visit.Page.Locator("#segments tbody tr")).ToHaveCountAsync(active.GetProperty("explanation").GetProperty("segments").GetArrayLength());
+            await Expect(metricRows.Nth(i).Locator("td").Nth(0)).ToHaveTextAsync(metrics[i].Name);
+            var shown = double.Parse(await metricRows.Nth(i).Locator("td").Nth(1).TextContentAsync() ?? "", System.Globalization.CultureInfo.InvariantCulture);
+            shown.ShouldBe(metrics[i].Value.GetDouble(), Math.Abs(metrics[i].Value.GetDouble()) * 1e-5 + 1e-9, metrics[i].Name);
+        }
+        var segments = active.GetProperty("explanation").GetProperty("segments");
+        var segmentRows = visit.Page.Locator("#segments tbody tr");
+        await Expect(segmentRows).ToHaveCountAsync(segments.GetArrayLength());
+        for (var i = 0; i < segments.GetArrayLength(); i++)
+        {
+            await Expect(segmentRows.Nth(i).Locator("td").Nth(1)).ToHaveTextAsync(segments[i].GetProperty("name").GetString()!);
+            await Expect(segmentRows.Nth(i).Locator("td").Nth(2)).ToHaveTextAsync(segments[i].GetProperty("customers").GetInt32().ToString());
         }
 
         // The runs' CSV is the table's rows.

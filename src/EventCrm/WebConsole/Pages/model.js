@@ -5,6 +5,8 @@ import { requireSession, shell, may, notAllowed, api, el, clear, problem, when, 
 // version and every run. The name is in the address (?name=), so a card can be shared.
 
 const content = document.getElementById("content");
+// Declared before the page runs: the top-level await below uses it.
+const number = value => typeof value === "number" ? Number(value.toPrecision(6)) : value;
 
 if (requireSession()) {
   shell("dashboard.html");
@@ -18,8 +20,6 @@ if (requireSession()) {
     }
   }
 }
-
-const number = value => typeof value === "number" ? Number(value.toPrecision(6)) : value;
 
 function show(card) {
   document.getElementById("title").textContent = `Model card: ${card.name}`;
