@@ -327,12 +327,15 @@ export function download(name, text, type = "text/csv") {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
-/** A table with, above it, a button that downloads exactly its rows as CSV. */
-export function downloadableTable(id, title, columns, rows) {
-  const csv = toCsv(columns, rows);
-  return el("div", { class: "panel-body", id },
+/** A button that downloads `csv` as `<id>.csv`, and beneath it the table of `cells` that the CSV holds. */
+export function tableWithDownload(id, title, columns, cells, csv) {
+  return [
     el("button", { type: "button", class: "download", "data-file": `${id}.csv`, onclick: () => download(`${id}.csv`, csv) },
       `Download ${title.toLowerCase()} as CSV`),
-    el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${title}: table` },
-      table(title, columns, rows.map(r => r.map(show)))));
+    el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${title}: table` }, table(title, columns, cells))];
+}
+
+/** A table with, above it, a button that downloads exactly its rows as CSV. */
+export function downloadableTable(id, title, columns, rows) {
+  return el("div", { class: "panel-body", id }, ...tableWithDownload(id, title, columns, rows.map(r => r.map(show)), toCsv(columns, rows)));
 }

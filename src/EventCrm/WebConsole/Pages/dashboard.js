@@ -1,4 +1,4 @@
-import { requireSession, shell, may, notAllowed, api, query, el, clear, table, problem, show, parseCsv, toCsv, download } from "./console.js";
+import { requireSession, shell, may, notAllowed, api, query, el, clear, problem, show, parseCsv, toCsv, tableWithDownload } from "./console.js";
 
 // The filters live in this page's address (?from=&to=&by=&asOf=), so that a view can be shared; they hold no
 // personal data. Every panel is one API request the user's token makes; its table is the API's own CSV.
@@ -13,7 +13,7 @@ if (requireSession()) {
   else {
     fill();
     await campaigns();
-    fill();
+    fill(); // again: the chosen campaign can be selected only once its option exists
     form.addEventListener("submit", event => {
       event.preventDefault();
       const values = Object.fromEntries(new FormData(form));
@@ -107,11 +107,8 @@ async function fillPanel(section, panel) {
       ({ columns, rows, links } = panel.rows(await api(panel.path)));
       csv = toCsv(columns, rows);
     }
-    clear(body,
-      figure,
-      el("button", { type: "button", class: "download", "data-file": `${panel.id}.csv`, onclick: () => download(`${panel.id}.csv`, csv) },
-        `Download ${panel.title.toLowerCase()} as CSV`),
-      el("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": `${panel.title}: table` }, table(panel.title, columns, rows.map((r, i) => r.map((cell, j) => j === 0 && links ? el("a", { href: links[i] }, show(cell)) : show(cell))))));
+    const cells = rows.map((r, i) => r.map((cell, j) => j === 0 && links ? el("a", { href: links[i] }, show(cell)) : show(cell)));
+    clear(body, figure, tableWithDownload(panel.id, panel.title, columns, cells, csv));
   } catch (error) {
     clear(body, problem(error));
   }
