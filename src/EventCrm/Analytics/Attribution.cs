@@ -50,19 +50,9 @@ public static class Attribution
         [.. touches.OrderBy(t => t.At).ThenBy(t => t.Sequence).ThenBy(t => t.CampaignId).ThenBy(t => t.Kind, StringComparer.Ordinal)];
 
     /// <summary>
-    /// The same window as <see cref="Window(IEnumerable{AttributionTouch}, DateTimeOffset, TimeSpan)"/>, cut from touches already
-    /// <see cref="InOrder"/> by two binary searches: a customer's touches are ordered once, not once per conversion.
-    /// </summary>
-    public static ArraySegment<AttributionTouch> Window(AttributionTouch[] ordered, DateTimeOffset at, TimeSpan lookback)
-    {
-        var from = FirstAfter(ordered, at - lookback, inclusive: true);
-        var to = FirstAfter(ordered, at, inclusive: false);
-        return new ArraySegment<AttributionTouch>(ordered, from, Math.Max(0, to - from));
-    }
-
-    /// <summary>
-    /// The same window over the times of touches in window order, as the place it starts and how many touches it holds:
-    /// for a reader that keeps touches as columns.
+    /// The same window as <see cref="Window(IEnumerable{AttributionTouch}, DateTimeOffset, TimeSpan)"/>, cut by two binary
+    /// searches from the times of touches already <see cref="InOrder"/> (a customer's touches are ordered once, not once per
+    /// conversion): where it starts, and how many touches it holds.
     /// </summary>
     public static (int Start, int Length) Window(ReadOnlySpan<DateTimeOffset> ordered, DateTimeOffset at, TimeSpan lookback)
     {
@@ -71,6 +61,7 @@ public static class Attribution
         return (from, Math.Max(0, to - from));
     }
 
+    /// <summary>The first index whose time is at or after (<paramref name="inclusive"/>) or after <paramref name="moment"/>.</summary>
     private static int FirstAfter(ReadOnlySpan<DateTimeOffset> ordered, DateTimeOffset moment, bool inclusive)
     {
         var (low, high) = (0, ordered.Length);
@@ -78,19 +69,6 @@ public static class Attribution
         {
             var middle = low + (high - low) / 2;
             if (inclusive ? ordered[middle] < moment : ordered[middle] <= moment) low = middle + 1;
-            else high = middle;
-        }
-        return low;
-    }
-
-    /// <summary>The first index whose touch is at or after (<paramref name="inclusive"/>) or after <paramref name="moment"/>.</summary>
-    private static int FirstAfter(AttributionTouch[] ordered, DateTimeOffset moment, bool inclusive)
-    {
-        var (low, high) = (0, ordered.Length);
-        while (low < high)
-        {
-            var middle = low + (high - low) / 2;
-            if (inclusive ? ordered[middle].At < moment : ordered[middle].At <= moment) low = middle + 1;
             else high = middle;
         }
         return low;

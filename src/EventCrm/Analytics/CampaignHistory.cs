@@ -285,14 +285,13 @@ public static class CampaignHistory
     /// <paramref name="kinds"/> when given), in the order recorded, from the touch facts (<see cref="CampaignTouchFactProjection"/>).
     /// A delivery is a sent mail that no bounce recorded by the cut took back; a lead touch is a lead captured with a
     /// campaign's UTM code, once it converted to the customer. Only touches in [<paramref name="from"/>,
-    /// <paramref name="to"/>) are read when those are given. Unless <paramref name="ordered"/> is false (a reader that
-    /// orders each customer's touches itself), in the order recorded.
+    /// <paramref name="to"/>) are read when those are given.
     /// </summary>
     public static async Task<IReadOnlyList<CampaignTouch>> Touches(NpgsqlDataSource database, StoreNames names, Guid? campaign,
         DateTimeOffset? asOf, IReadOnlyDictionary<Guid, Guid> survivors, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellation,
-        IReadOnlyCollection<string>? kinds = null, bool ordered = true)
+        IReadOnlyCollection<string>? kinds = null)
     {
-        await using var command = TouchesCommand(database, names, "t.kind", campaign, asOf, from, to, kinds, ordered);
+        await using var command = TouchesCommand(database, names, "t.kind", campaign, asOf, from, to, kinds, ordered: true);
         var touches = new List<CampaignTouch>();
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         while (await reader.ReadAsync(cancellation))
