@@ -102,6 +102,7 @@ public static class Bench
                 case "attribution": report.Add(await Scenarios.Attribution.Run(server, plan)); break;
                 case "start": report.Add(await Scenarios.Start.Run(server, plan)); break;
                 case "imports": report.Add(await Scenarios.Imports.Run(server, plan)); break;
+                case "trips": foreach (var section in await RoundTrips.Run(server, plan)) report.Add(section); break;
             }
         }
     }

@@ -138,6 +138,26 @@ public sealed class BenchServer(string administrator, string application, string
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>A statement run as the superuser in one of the server's databases (an extension, say).</summary>
+    public Task Admin(string database, string sql) => Execute(sql, database);
+
+    /// <summary>A query's rows, read as the superuser in one of the server's databases (its statistics, say).</summary>
+    public async Task<List<object[]>> AdminRows(string database, string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(administrator) { Database = database }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
+
     private async Task<T> Scalar<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(administrator);

@@ -29,7 +29,7 @@ public sealed record Plan(
     int MarketingRecipients,
     int[] ImportRows)
 {
-    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start", "imports"];
+    public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start", "imports", "trips"];
 
     public static Plan Full { get; } = new(
         Quick: false,
