@@ -1542,7 +1542,7 @@ namespace EventCrm.Client
         /// Register a customer
         /// </summary>
         /// <remarks>
-        /// Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.
+        /// Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise, naming that customer as existingCustomerId); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.
         /// </remarks>
         /// <param name="idempotency_Key">Any unique string (1-255 visible ASCII characters): a retry with the same key and the same request gets the first answer again, marked Idempotent-Replayed: true, and does nothing twice.</param>
         /// <returns>Created</returns>
@@ -20404,7 +20404,7 @@ namespace EventCrm.Client
         /// Register a customer
         /// </summary>
         /// <remarks>
-        /// Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.
+        /// Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise, naming that customer as existingCustomerId); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.
         /// </remarks>
         /// <param name="idempotency_Key">Any unique string (1-255 visible ASCII characters): a retry with the same key and the same request gets the first answer again, marked Idempotent-Replayed: true, and does nothing twice.</param>
         /// <returns>Created</returns>

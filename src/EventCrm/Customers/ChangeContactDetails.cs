@@ -43,9 +43,7 @@ public static class ChangeContactDetailsEndpoint
     public static ProblemDetails Validate(ContactChange change, Customer customer) =>
         change.Errors.ForCommand(change.Version, customer);
 
-    public static async Task<ProblemDetails> ValidateAsync(ContactChange change, Guid customerId,
-        IQuerySession session, CancellationToken cancellation) =>
-        change.Email is null ? Problems.None : await EmailOwnership.RefuseIfTaken(session, change.Email, customerId, cancellation);
+    // An address another customer holds is refused by its claim, in the commit (EmailOwnership): no look-up first.
 
     [WolverinePost("/api/customers/{customerId}/contact-details", OperationId = "ChangeContactDetails",
         Summary = "Change a customer's e-mail and/or phone",

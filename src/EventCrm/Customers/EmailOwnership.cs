@@ -10,8 +10,10 @@ namespace EventCrm.Customers;
 /// An e-mail address belongs to at most one customer. The rule is kept in a table of claims of its own
 /// (<c>crm.customer_email_claims</c>), never in a read model: a rebuild of the profiles cannot lose it. The claims
 /// are written by <see cref="EmailClaims"/> in the same transaction as the events that give, change, merge or
-/// erase an address, whichever path appends them (the API, an import, a lead's conversion), and the table's key
-/// settles a race between two commands: the second is refused (409) and appends nothing.
+/// erase an address, whichever path appends them (the API, an import, a lead's conversion). A command does not look
+/// the address up first: the claim, written by <see cref="ClaimFunction"/> in the commit's own batch, refuses an
+/// address another customer holds, naming them, and the whole commit fails (a 422, through
+/// <see cref="TakenBy"/>). The table's key settles a race between two commands the same way.
 /// </summary>
 public static class EmailOwnership
 {
@@ -28,23 +30,50 @@ public static class EmailOwnership
         return table;
     }
 
+    public const string ClaimFunctionName = $"{Schemas.Crm}.claim_customer_email";
+
+    /// <summary>
+    /// Claims an address for a customer (and, with <c>p_only</c>, gives up the customer's other addresses): nothing to
+    /// do when the customer holds it already; refused when another customer does, with the key's error (23505) and the
+    /// problem for people in its hint (<see cref="Problems.RefusedInCommit"/>): the customer who answers for it, as a
+    /// look-up before the command would have said. <c>on conflict do nothing</c> waits for a concurrent claim of the
+    /// same address to commit or roll back, so a race ends as a taken address does. An address of a merged duplicate
+    /// that this customer answers for is refused as a plain conflict, as before: which of the two carries it is for
+    /// the merge to say, not for a change of contact details.
+    /// </summary>
+    public static Weasel.Postgresql.Functions.Function ClaimFunction() => Weasel.Postgresql.Functions.Function.ForSql($$"""
+        create or replace function {{ClaimFunctionName}}(p_email varchar, p_customer uuid, p_only boolean) returns void
+        language plpgsql as $function$
+        declare
+            holder record;
+        begin
+            if p_only then
+                delete from {{Table}} where customer_id = p_customer and email <> p_email;
+            end if;
+            insert into {{Table}} (email, customer_id, owner_id) values (p_email, p_customer, p_customer)
+                on conflict (email) do nothing;
+            if found then
+                return;
+            end if;
+            select customer_id, owner_id into holder from {{Table}} where email = p_email;
+            if holder.customer_id = p_customer then
+                return;
+            end if;
+            if holder.owner_id = p_customer then
+                raise exception 'The e-mail address is claimed by a merged duplicate.' using errcode = 'unique_violation';
+            end if;
+            raise exception 'The e-mail address is claimed by another customer.' using errcode = 'unique_violation',
+                hint = json_build_object(
+                    'title', 'The e-mail address belongs to another customer.',
+                    'detail', format('Customer %s is registered with this e-mail address.', holder.owner_id),
+                    'existingCustomerId', holder.owner_id)::text;
+        end
+        $function$;
+        """);
+
     /// <summary>The customer an address belongs to (the survivor, for a merged duplicate's), if any.</summary>
     public static async Task<Guid?> OwnerOf(IQuerySession session, string email, CancellationToken cancellation) =>
         (await Claim(session, email, cancellation))?.Owner;
-
-    public static async Task<ProblemDetails> RefuseIfTaken(IQuerySession session, string? email, Guid? customerId,
-        CancellationToken cancellation)
-    {
-        if (email is null) return Problems.None; // not an address at all: validation answers that
-
-        var claim = await Claim(session, email, cancellation);
-        if (claim is null || claim.Value.Customer == customerId || claim.Value.Owner == customerId) return Problems.None;
-
-        return Problems.RuleViolation(
-            "The e-mail address belongs to another customer.",
-            $"Customer {claim.Value.Owner} is registered with this e-mail address.",
-            new Dictionary<string, object?> { ["existingCustomerId"] = claim.Value.Owner });
-    }
 
     private static async Task<(Guid Customer, Guid Owner)?> Claim(IQuerySession session, string email, CancellationToken cancellation)
     {
@@ -90,16 +119,12 @@ public sealed class EmailClaims : DocumentSessionListenerBase
         {
             switch (e.Data)
             {
+                // An address another customer holds fails the whole commit, naming them (EmailOwnership.TakenBy).
                 case CustomerRegistered { Email: { } email }:
-                    // The key refuses an address another customer holds: the whole commit fails (409).
-                    session.QueueSqlCommand($"insert into {Table} (email, customer_id, owner_id) values (?, ?, ?)",
-                        email, stream.Id, stream.Id);
+                    session.QueueSqlCommand($"select {EmailOwnership.ClaimFunctionName}(?, ?, false)", email, stream.Id);
                     break;
                 case ContactDetailsChanged { Email: { } email }:
-                    session.QueueSqlCommand($"delete from {Table} where customer_id = ? and email <> ?", stream.Id, email);
-                    session.QueueSqlCommand(
-                        $"insert into {Table} (email, customer_id, owner_id) select ?, ?, ? where not exists (select from {Table} where email = ? and customer_id = ?)",
-                        email, stream.Id, stream.Id, email, stream.Id);
+                    session.QueueSqlCommand($"select {EmailOwnership.ClaimFunctionName}(?, ?, true)", email, stream.Id);
                     break;
                 case CustomerMerged merged:
                     session.QueueSqlCommand($"update {Table} set owner_id = ? where owner_id = ?", stream.Id, merged.DuplicateId);

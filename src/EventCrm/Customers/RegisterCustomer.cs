@@ -108,12 +108,8 @@ public static class RegisterCustomerEndpoint
 
     public static ProblemDetails Validate(CustomerRegistration registration) => registration.Problem;
 
-    public static async Task<ProblemDetails> ValidateAsync(CustomerRegistration registration, IQuerySession session,
-        CancellationToken cancellation) =>
-        await EmailOwnership.RefuseIfTaken(session, registration.Email, null, cancellation);
-
     [WolverinePost("/api/customers", OperationId = "RegisterCustomer", Summary = "Register a customer",
-        Description = "Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.")]
+        Description = "Starts the customer's event stream. The e-mail is stored trimmed and lower-case and may belong to one customer only (422 otherwise, naming that customer as existingCustomerId); the phone in E.164, the country as ISO 3166 alpha-2. registeredAt (optional, not in the future) is when it became a customer, for records migrated from elsewhere; without it, now.")]
     [Authorize(Policy = Policies.CustomersWrite)]
     [Tags("Customers")]
     // The body is the command (what Wolverine binds and the OpenAPI document shows); the decision reads it cleaned.

@@ -53,10 +53,10 @@ public sealed class CrmExceptionHandler(IProblemDetailsService problems, ILogger
                 Detail = "The expected version does not match the current version. Read the record again and retry with its current version.",
             };
 
-        // Slices check natural keys (e-mail, ...) first and answer 422; a unique index catching a concurrent
-        // duplicate between that check and the commit is the rare race, answered as a conflict to retry.
-        if (Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.UniqueViolation })
-            return new ProblemDetails
+        // A claim written in the commit (an e-mail address, ...) refuses with the problem for people (422); any other
+        // unique index catching a concurrent duplicate is the rare race, answered as a conflict to retry.
+        if (Find<PostgresException>(exception) is { SqlState: PostgresErrorCodes.UniqueViolation } unique)
+            return Problems.RefusedInCommit(unique) ?? new ProblemDetails
             {
                 Type = "urn:eventcrm:problem:conflict",
                 Title = "The request conflicts with a record written at the same time.",

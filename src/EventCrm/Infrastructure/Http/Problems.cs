@@ -48,6 +48,29 @@ public static class Problems
         return problem;
     }
 
+    /// <summary>
+    /// A rule the database holds inside the commit itself (a claim on a unique value, written in the same batch as the
+    /// events, instead of a look-up before them) refuses with the key's error and, in its hint, the problem for people
+    /// as JSON: <c>title</c>, <c>detail</c> and any extensions. Null when the error carries none.
+    /// </summary>
+    public static ProblemDetails? RefusedInCommit(Npgsql.PostgresException refusal)
+    {
+        if (refusal.Hint is not { Length: > 1 } hint || hint[0] != '{') return null;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(hint);
+            var root = json.RootElement;
+            if (root.TryGetProperty("title", out var title) is false || root.TryGetProperty("detail", out var detail) is false) return null;
+            var extensions = root.EnumerateObject().Where(p => p.Name is not ("title" or "detail"))
+                .ToDictionary(p => p.Name, p => (object?)p.Value.Clone());
+            return RuleViolation(title.GetString() ?? "", detail.GetString() ?? "", extensions);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
     public const int MaxText = 1_000;
     public const int MaxFields = 50;
 
