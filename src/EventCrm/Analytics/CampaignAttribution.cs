@@ -103,7 +103,7 @@ public static class CampaignAttributionEndpoint
         // the only one that reads them: on two cores a read nobody needs slows the others down.
         var reading = Timed("conversions", async () => asOf is null
             ? await CampaignHistory.CurrentConversions(database, currency, survivors, start, end, cancellation)
-            : ConversionColumns.Of(await CampaignHistory.Conversions(database, names, currency, asOf, survivors, null, start, end, cancellation)));
+            : await CampaignHistory.ConversionColumnsAsOf(database, names, currency, asOf, survivors, start, end, cancellation));
         // Each customer's touches are put in window order as soon as they are read, while the other reads go on.
         var touching = Timed("touches", async () =>
             CustomerTouches.Of(await CampaignHistory.TouchColumns(database, names, asOf, survivors, start - lookback, end, counted, cancellation)));
@@ -160,6 +160,13 @@ public static class CampaignAttributionEndpoint
     /// over the conversions in their order, each campaign in the order it was first credited. Over columns and without an
     /// object per conversion or touch: at a million touches, the allocations were most of the crediting's time.
     /// </summary>
+    /// <remarks>
+    /// In three steps, so that the cores share the work and the sums stay exactly those of one conversion after the
+    /// other: each conversion's window is cut, and then each of its touches' share and revenue worked out, by chunks of
+    /// conversions side by side (each conversion on its own, written to its own places); then each model adds its
+    /// credits up per campaign in the conversions' order, the models side by side. Cutting a window was most of the
+    /// work: a customer's touches are somewhere else in memory for every conversion.
+    /// </remarks>
     public static IReadOnlyList<KeyValuePair<string, Credits>> Credit(IReadOnlyList<KeyValuePair<string, AttributionModel>> models,
         ConversionColumns conversions, CustomerTouches touches,
         IReadOnlyDictionary<Guid, (DateTimeOffset? LeadCreatedAt, DateTimeOffset OpportunityCreatedAt)> positions, TimeSpan lookback, TimeSpan halfLife)
@@ -167,55 +174,99 @@ public static class CampaignAttributionEndpoint
         var (at, campaignOf, first) = (touches.At, touches.Campaign, touches.First);
         var chosen = models.Select(m => m.Value).ToArray();
         var positioned = chosen.Contains(AttributionModel.WShaped);
+        var count = conversions.Count;
+        const int chunk = 16_384;
+        var chunks = (count + chunk - 1) / chunk;
+
+        // Each conversion's window among its customer's touches (none when the customer has no touch).
+        var windowStart = new int[count];
+        var windowLength = new int[count];
+        Parallel.For(0, chunks, c =>
+        {
+            for (var k = c * chunk; k < Math.Min(count, (c + 1) * chunk); k++)
+                if (touches.Customers.TryGetValue(conversions.CustomerIds[k], out var customer))
+                {
+                    var (start, length) = Attribution.Window(at.AsSpan(first[customer], first[customer + 1] - first[customer]), conversions.At[k], lookback);
+                    (windowStart[k], windowLength[k]) = (start + first[customer], length);
+                }
+        });
+
+        // Where each conversion's credits go among all of them, in the conversions' order; the conversions no touch preceded.
+        var firstSlot = new int[count + 1];
+        var (unattributed, unattributedRevenue) = (0L, 0m);
+        for (var k = 0; k < count; k++)
+        {
+            firstSlot[k + 1] = firstSlot[k] + windowLength[k];
+            if (windowLength[k] == 0) (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + conversions.Amounts[k]);
+        }
+        var slots = firstSlot[count];
+
+        // Each credit's campaign, and its share and revenue under each model.
+        var campaignOfSlot = new int[slots];
         var shareOf = new double[chosen.Length][];
         var revenueOf = new decimal[chosen.Length][];
-        for (var m = 0; m < chosen.Length; m++) (shareOf[m], revenueOf[m]) = (new double[touches.Campaigns.Count], new decimal[touches.Campaigns.Count]);
-        var credited = new bool[touches.Campaigns.Count];
-        var firstCredited = new List<int>();
-        var (unattributed, unattributedRevenue) = (0L, 0m);
-        var shares = new double[16];
-        for (var k = 0; k < conversions.Count; k++)
+        for (var m = 0; m < chosen.Length; m++) (shareOf[m], revenueOf[m]) = (new double[slots], new decimal[slots]);
+        Parallel.For(0, chunks, c =>
         {
-            var (amount, moment) = (conversions.Amounts[k], conversions.At[k]);
-            var (start, length) = (0, 0);
-            if (touches.Customers.TryGetValue(conversions.CustomerIds[k], out var customer))
+            var shares = new double[16];
+            for (var k = c * chunk; k < Math.Min(count, (c + 1) * chunk); k++)
             {
-                (start, length) = Attribution.Window(at.AsSpan(first[customer], first[customer + 1] - first[customer]), moment, lookback);
-                start += first[customer];
-            }
-            if (length == 0)
-            {
-                (unattributed, unattributedRevenue) = (unattributed + 1, unattributedRevenue + amount);
-                continue;
-            }
-            for (var i = start; i < start + length; i++)
-                if (!credited[campaignOf[i]])
+                var (start, length, slot) = (windowStart[k], windowLength[k], firstSlot[k]);
+                if (length == 0) continue;
+                Array.Copy(campaignOf, start, campaignOfSlot, slot, length);
+                var amount = conversions.Amounts[k];
+                var (lead, opportunity) = positioned && positions.TryGetValue(conversions.PurchaseIds[k], out var p)
+                    ? (p.LeadCreatedAt, (DateTimeOffset?)p.OpportunityCreatedAt) : (null, null);
+                if (shares.Length < length) shares = new double[Math.Max(length, shares.Length * 2)];
+                var window = at.AsSpan(start, length);
+                for (var m = 0; m < chosen.Length; m++)
                 {
-                    credited[campaignOf[i]] = true;
-                    firstCredited.Add(campaignOf[i]);
-                }
-            var (lead, opportunity) = positioned && positions.TryGetValue(conversions.PurchaseIds[k], out var p)
-                ? (p.LeadCreatedAt, (DateTimeOffset?)p.OpportunityCreatedAt) : (null, null);
-            if (shares.Length < length) shares = new double[Math.Max(length, shares.Length * 2)];
-            var window = at.AsSpan(start, length);
-            for (var m = 0; m < chosen.Length; m++)
-            {
-                var mine = shares.AsSpan(0, length);
-                mine.Clear();
-                Attribution.Shares(chosen[m], window, lead, opportunity, halfLife, mine);
-                var (sums, revenues) = (shareOf[m], revenueOf[m]);
-                for (var i = 0; i < length; i++)
-                {
-                    var campaign = campaignOf[start + i];
-                    sums[campaign] += mine[i];
-                    revenues[campaign] += amount * (decimal)mine[i];
+                    var mine = shares.AsSpan(0, length);
+                    mine.Clear();
+                    Attribution.Shares(chosen[m], window, lead, opportunity, halfLife, mine);
+                    var share = shareOf[m].AsSpan(slot, length);
+                    var revenue = revenueOf[m].AsSpan(slot, length);
+                    for (var i = 0; i < length; i++)
+                    {
+                        share[i] = mine[i];
+                        // The same share brings the same amount (every touch's under the linear model): worked out once.
+                        revenue[i] = i > 0 && BitConverter.DoubleToInt64Bits(mine[i]) == BitConverter.DoubleToInt64Bits(mine[i - 1])
+                            ? revenue[i - 1] : amount * (decimal)mine[i];
+                    }
                 }
             }
-        }
+        });
+
+        // Each model's sums per campaign, credit after credit in the conversions' order; the campaigns in the order first credited.
+        var sums = new double[chosen.Length][];
+        var revenues = new decimal[chosen.Length][];
+        var firstCredited = new List<int>();
+        Parallel.For(0, chosen.Length + 1, m =>
+        {
+            if (m == chosen.Length)
+            {
+                var credited = new bool[touches.Campaigns.Count];
+                foreach (var campaign in campaignOfSlot)
+                    if (!credited[campaign])
+                    {
+                        credited[campaign] = true;
+                        firstCredited.Add(campaign);
+                    }
+                return;
+            }
+            var (sum, revenue) = (new double[touches.Campaigns.Count], new decimal[touches.Campaigns.Count]);
+            var (share, brought) = (shareOf[m], revenueOf[m]);
+            for (var i = 0; i < slots; i++)
+            {
+                sum[campaignOfSlot[i]] += share[i];
+                revenue[campaignOfSlot[i]] += brought[i];
+            }
+            (sums[m], revenues[m]) = (sum, revenue);
+        });
         return [.. models.Select((model, m) =>
         {
             var campaigns = new Dictionary<Guid, (double Conversions, decimal Revenue)>(firstCredited.Count);
-            foreach (var c in firstCredited) campaigns[touches.Campaigns[c]] = (shareOf[m][c], revenueOf[m][c]);
+            foreach (var c in firstCredited) campaigns[touches.Campaigns[c]] = (sums[m][c], revenues[m][c]);
             return new KeyValuePair<string, Credits>(model.Key, new Credits(campaigns, unattributed, unattributedRevenue));
         })];
     }
