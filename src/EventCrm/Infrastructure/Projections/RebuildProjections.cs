@@ -45,6 +45,8 @@ public sealed class RebuildProjections(IDocumentStore store, NpgsqlDataSource da
     public const int EventsPerTransaction = 1000;
     /// <summary>Events read at once when they are folded in memory (nothing is written per page).</summary>
     public const int EventsPerRead = 10_000;
+    /// <summary>Events applied to one session before its writes are taken and it is emptied.</summary>
+    public const int EventsPerApply = 250;
 
     private readonly IRowsKeptFromDocuments[] _kept = [.. kept];
 
@@ -103,6 +105,8 @@ public sealed class RebuildProjections(IDocumentStore store, NpgsqlDataSource da
         var options = (StoreOptions)store.Options;
         var events = Storage.StoreNames.EventsOf(options);
         var streamTable = store.Options.Schema.ForStreams(true);
+        var table = store.Options.Schema.For(typeof(T), true);
+        var serializer = options.Serializer();
         var types = projection.AllEventTypes.Select(t => ((Marten.Events.EventGraph)options.Events).EventMappingFor(t).EventTypeName).Distinct().ToArray();
         var asynchronous = projection.Lifecycle == ProjectionLifecycle.Async;
         var aggregator = options.Projections.AggregatorFor<T>();
@@ -144,15 +148,24 @@ public sealed class RebuildProjections(IDocumentStore store, NpgsqlDataSource da
             var byStream = read.GroupBy(e => e.StreamId).ToDictionary(g => g.Key, g => (IReadOnlyList<IEvent>)[.. g.OrderBy(e => e.Version)]);
             phases.Add("read", watch);
 
+            var rebuilt = new List<(Guid Id, T Document, string Json)>(batch.Length);
             foreach (var id in batch)
             {
-                var rebuilt = byStream.TryGetValue(id, out var stream) ? await aggregator.BuildAsync(stream, session, null, cancellation) : null;
-                if (rebuilt is null) session.Delete<T>(id);
-                else session.Store(rebuilt);
+                var document = byStream.TryGetValue(id, out var stream) ? await aggregator.BuildAsync(stream, session, null, cancellation) : null;
+                if (document is null) session.Delete<T>(id);
+                else rebuilt.Add((id, document, serializer.ToJson(document)));
             }
+            phases.Add("fold", watch);
+            // Most documents come out as they are stored: only those whose JSON differs (or that are missing) are
+            // written, through Marten's own upsert. The batch's streams are locked, so none changes meanwhile.
+            var differing = (await session.AdvancedSql.QueryAsync<Guid>(
+                $"select r.id from unnest(?::uuid[], ?::text[]) as r(id, data) left join {table} d on d.id = r.id where d.data is distinct from r.data::jsonb",
+                cancellation, rebuilt.Select(r => r.Id).ToArray(), rebuilt.Select(r => r.Json).ToArray())).ToHashSet();
+            foreach (var (id, document, _) in rebuilt)
+                if (differing.Contains(id)) session.Store(document);
+            phases.Add("compare", watch);
             // Queued after the documents, so run after them in the same transaction.
             foreach (var statement in follow) session.QueueSqlCommand(statement, batch);
-            phases.Add("fold", watch);
             await session.SaveChangesAsync(cancellation);
             phases.Add("write", watch);
             done += batch.Length;
@@ -303,24 +316,29 @@ public sealed class RebuildProjections(IDocumentStore store, NpgsqlDataSource da
             var page = await events.OrderBy(e => e.Sequence).Take(EventsPerRead).ToListAsync(cancellation);
             phases.Add("read", watch);
             if (page.Count == 0) break;
-            await projection.ApplyAsync(session, page, cancellation);
-            // In the order the projection wrote them: a later write of a document replaces an earlier one.
-            foreach (var operation in session.PendingChanges.Operations())
+            // A few hundred events at a time: a session's unit of work looks through the writes it holds for an
+            // earlier one of each document it is given, which grows with the square of what it holds.
+            foreach (var chunk in page.Chunk(EventsPerApply))
             {
-                switch (operation)
+                await projection.ApplyAsync(session, chunk, cancellation);
+                // In the order the projection wrote them: a later write of a document replaces an earlier one.
+                foreach (var operation in session.PendingChanges.Operations())
                 {
-                    case IDocumentStorageOperation { Document: T document }:
-                        last[whole.IdOf(document)] = document;
-                        break;
-                    case IDeletion { Id: Guid id } when operation.DocumentType == typeof(T):
-                        last[id] = null;
-                        break;
-                    default:
-                        throw new InvalidOperationException(
-                            $"A projection said to write whole {typeof(T).Name} documents wrote something else ({operation.GetType().Name}).");
+                    switch (operation)
+                    {
+                        case IDocumentStorageOperation { Document: T document }:
+                            last[whole.IdOf(document)] = document;
+                            break;
+                        case IDeletion { Id: Guid id } when operation.DocumentType == typeof(T):
+                            last[id] = null;
+                            break;
+                        default:
+                            throw new InvalidOperationException(
+                                $"A projection said to write whole {typeof(T).Name} documents wrote something else ({operation.GetType().Name}).");
+                    }
                 }
+                session.EjectAllPendingChanges();
             }
-            session.EjectAllPendingChanges();
             phases.Add("fold", watch);
             applied += page.Count;
             after = page[^1].Sequence;
