@@ -1,4 +1,5 @@
 using EventCrm.Infrastructure;
+using EventCrm.Infrastructure.Projections;
 using EventCrm.Infrastructure.Storage;
 using Marten;
 
@@ -11,6 +12,7 @@ public static class AnalyticsModule
     {
         services.ConfigureMarten((StoreOptions store) => AnalyticsSchema.Configure(store));
         services.AddSchemaStep<AnalyticsSchema.CreateFactTables>();
+        services.AddSingleton<IRowsKeptFromDocuments, AnalyticsSchema.RowsKept>();
         services.AddApiTag("Analytics", "Statistics, trends and breakdowns as JSON, CSV or charts.", 600);
         return services;
     }

@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Security.Cryptography;
 using System.Text;
 using EventCrm.Customers;
+using EventCrm.Infrastructure.Projections;
 using EventCrm.Infrastructure.Storage;
 using EventCrm.Models;
 using EventCrm.Sales;
@@ -178,6 +179,10 @@ public static class AnalyticsSchema
         var triggers = $"""
             create or replace function {sync}() returns trigger language plpgsql as $body$
             begin
+                -- A rebuild writing a batch of documents at once keeps the rows set-wise instead (RowsKept).
+                if current_setting('{DeferredSetting}', true) = 'on' then
+                    return null;
+                end if;
                 if tg_op = 'DELETE' then
                     delete from {table.Qualified} where {table.Key.Name} = old.id;
                     return null;
@@ -202,6 +207,44 @@ public static class AnalyticsSchema
             """;
         var fill = $"insert into {table.Qualified} ({names}) select {values} from {source} where {table.Keep}";
         return (create, triggers, fill);
+    }
+
+    /// <summary>
+    /// Set locally in a transaction, the fact tables' row triggers leave their rows alone: a rebuild that writes many
+    /// documents in one statement then keeps the rows with <see cref="Follow"/>, once per batch.
+    /// </summary>
+    public const string DeferredSetting = $"{Schema}.rows_deferred";
+
+    /// <summary>
+    /// What the row trigger writes, for many documents in two statements: the rows of the documents kept (upserted,
+    /// only where a column differs), and no row for a document that is gone or not kept. For the documents whose ids
+    /// are in the uuid array <paramref name="ids"/> (a parameter's placeholder), or all of them when it is null.
+    /// </summary>
+    public static string[] Follow(FactTable table, string source, string? ids)
+    {
+        var columns = new[] { table.Key }.Concat(table.Columns).ToList();
+        var names = string.Join(", ", columns.Select(c => c.Name));
+        var values = string.Join(", ", columns.Select(c => $"({c.Json})::{c.Type}"));
+        var updates = string.Join(", ", table.Columns.Select(c => $"{c.Name} = excluded.{c.Name}"));
+        var current = string.Join(", ", table.Columns.Select(c => $"{table.Name}.{c.Name}"));
+        var excluded = string.Join(", ", table.Columns.Select(c => $"excluded.{c.Name}"));
+        var only = ids is null ? "" : $"id = any({ids}) and ";
+        var onlyRows = ids is null ? "" : $"f.{table.Key.Name} = any({ids}) and ";
+        return
+        [
+            $"insert into {table.Qualified} as {table.Name} ({names}) select {values} from {source} where {only}({table.Keep}) " +
+            $"on conflict ({table.Key.Name}) do update set {updates} where ({current}) is distinct from ({excluded})",
+            $"delete from {table.Qualified} f where {onlyRows}not exists (select from {source} d where d.id = f.{table.Key.Name} and ({table.Keep}))",
+        ];
+    }
+
+    /// <summary>The fact tables to the rebuild: which rows follow which documents, and how they are kept in bulk.</summary>
+    internal sealed class RowsKept(IDocumentStore store) : IRowsKeptFromDocuments
+    {
+        public string Defer => $"select set_config('{DeferredSetting}', 'on', true)";
+
+        public IReadOnlyList<string> Follow(Type document, string? ids) =>
+            [.. Tables.Where(t => t.Document == document).SelectMany(t => AnalyticsSchema.Follow(t, t.Source(store.Options), ids))];
     }
 
     /// <summary>
@@ -243,7 +286,12 @@ public static class AnalyticsSchema
                 var current = await Run("select obj_description(to_regclass($1), 'pg_class')", table.Qualified) as string;
                 var triggered = (bool)(await Run("select exists (select from pg_trigger where tgname = $1 and tgrelid = to_regclass($2))",
                     $"analytics_{table.Name}", source))!;
-                if (current == version && triggered) continue;
+                if (current == version && triggered)
+                {
+                    // The same table and fill: only the trigger functions may be newer (replaced in place, no refill).
+                    await Run(triggers);
+                    continue;
+                }
 
                 logger.LogInformation("Filling {Table} from its read model", table.Qualified);
                 await Run($"drop table if exists {table.Qualified}");
