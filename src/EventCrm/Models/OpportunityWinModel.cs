@@ -19,7 +19,7 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var rows = await opportunities.Read(open: false, only: null, request.StartedAt, cancellation);
+        var rows = await opportunities.Closed(request.History, cancellation);
         var leftOut = new Dictionary<string, int> { [LeftOutReasons.StillOpen] = await opportunities.StillOpen(cancellation) };
         InsufficientData.Check(rows.Count, "closed opportunities", leftOut);
         InsufficientData.CheckClasses(rows.Select(r => r.Won), "closed opportunities");

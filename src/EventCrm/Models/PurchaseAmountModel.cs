@@ -8,7 +8,7 @@ namespace EventCrm.Models;
 /// Expected spend in the next 90 days (house currency): linear regression (SDCA) on the customer's age,
 /// income and behaviour up to a cutoff 90 days ago, labelled with what they spent in the 90 days after it.
 /// </summary>
-public sealed class PurchaseAmountModel(CustomerHistories histories) : IModelDefinition
+public sealed class PurchaseAmountModel : IModelDefinition
 {
     public string Name => ModelCatalog.PurchaseAmount;
     public ModelKind Kind => ModelKind.Regression;
@@ -18,7 +18,7 @@ public sealed class PurchaseAmountModel(CustomerHistories histories) : IModelDef
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-90);
-        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(request.History, cutoff)).Require("customers active at the cutoff");
         return Fit(customers.Rows, nameof(CustomerFeatures.SpendNext90), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 
