@@ -36,6 +36,8 @@ public sealed class ChurnModel : IModelDefinition
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, features.Numeric, features.Categorical)
             .Append(ml.Transforms.CopyColumns("Label", label))
+            // L-BFGS passes over the rows once per iteration: over cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = 0.1f, L1Regularization = 0,

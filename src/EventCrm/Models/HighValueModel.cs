@@ -35,6 +35,8 @@ public sealed class HighValueModel(IConfiguration configuration) : IModelDefinit
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, features.Numeric, features.Categorical)
             .Append(ml.Transforms.CopyColumns("Label", nameof(CustomerFeatures.HighValue)))
+            // FastTree reads the rows several times to bin them: from cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfTrees = 60, NumberOfLeaves = 8,

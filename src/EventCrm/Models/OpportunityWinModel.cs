@@ -31,6 +31,8 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, numeric, categorical)
             .Append(ml.Transforms.CopyColumns("Label", nameof(OpportunityFeatures.Won)))
+            // L-BFGS passes over the rows once per iteration: over cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = 0.1f, NumberOfThreads = 1,
