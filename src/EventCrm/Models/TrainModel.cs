@@ -96,6 +96,8 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
                 await Append(ModelStreams.Of(runs[i].Model), requestedBy, jobId, runs[i].RunId,
                     new ModelTrainingStarted(runs[i].Model, runs[i].RunId, jobId, runs[i].Features, started), cancellation);
             var history = new RunHistory(histories, started, cancellation);
+            // A run's seconds count from here for every model of the training, whenever a core was free for it.
+            var sinceStart = Stopwatch.StartNew();
             var failures = new ConcurrentQueue<Exception>();
             var activated = new ConcurrentQueue<string>();
 
@@ -106,7 +108,7 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
                 {
                     try
                     {
-                        var (seconds, active) = await FitAndRecord(definitions[i], runs[i], started, history, requestedBy, jobId, token);
+                        var (seconds, active) = await FitAndRecord(definitions[i], runs[i], started, history, sinceStart, requestedBy, jobId, token);
                         own[i] = seconds;
                         if (active) activated.Enqueue(runs[i].Model);
                     }
@@ -141,11 +143,10 @@ public sealed class TrainModel(IDocumentStore store, NpgsqlDataSource database, 
 
     /// <summary>One model's fit and its verdict, recorded; answers the seconds of its own work and whether it was activated.</summary>
     private async Task<(double Seconds, bool Activated)> FitAndRecord(IModelDefinition definition, TrainingRun run, DateTimeOffset started,
-        RunHistory history, string? requestedBy, string? jobId, CancellationToken cancellation)
+        RunHistory history, Stopwatch watch, string? requestedBy, string? jobId, CancellationToken cancellation)
     {
         var model = run.Model;
         var streamId = ModelStreams.Of(model);
-        var watch = Stopwatch.StartNew();
         try
         {
             // Every model learns from the history: waiting for it first keeps the read out of the model's own seconds.
