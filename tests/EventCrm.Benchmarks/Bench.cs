@@ -94,7 +94,7 @@ public static class Bench
                 case "bulk": report.Add(await BulkLoad.Run(server, plan)); break;
                 case "rebuild": foreach (var section in await Rebuild.Run(server, plan)) report.Add(section); break;
                 case "scaling": foreach (var section in await Scaling.Run(server, plan)) report.Add(section); break;
-                case "models": report.Add(await Scenarios.Models.Run(server, plan)); break;
+                case "models": foreach (var section in await Scenarios.Models.Run(server, plan)) report.Add(section); break;
                 case "nodes": report.Add(await Nodes.Run(server, plan)); break;
                 case "audit": foreach (var section in await Scenarios.Audit.Run(server, plan)) report.Add(section); break;
                 case "feed": report.Add(await Feed.Run(server, plan)); break;

@@ -38,11 +38,10 @@ public sealed class DemoFirstStart(IServiceProvider services, IConfiguration con
     public static async Task TrainAndScan(IServiceProvider services, string requestedBy, ILogger logger, CancellationToken cancellation)
     {
         var trainer = services.GetRequiredService<TrainModel>();
-        foreach (var model in ModelCatalog.Names)
-        {
-            var card = await trainer.Train(model, ModelStreams.Run(model, Guid.NewGuid().ToString()), null, requestedBy, null, cancellation);
-            logger.LogInformation("Model {Model}: {Outcome}", model, card.Runs.LastOrDefault()?.Outcome ?? "trained");
-        }
+        var trained = await trainer.Train([.. ModelCatalog.Names.Select(m => new TrainingRun(m, ModelStreams.Run(m, Guid.NewGuid().ToString())))],
+            requestedBy, null, cancellation);
+        foreach (var (run, card, _) in trained.Runs)
+            logger.LogInformation("Model {Model}: {Outcome}", run.Model, card.Runs.LastOrDefault()?.Outcome ?? "trained");
         await services.GetRequiredService<ScoreCustomers>().Run(cancellation);
         await services.GetRequiredService<DuplicateScan>().Run(cancellation);
         logger.LogInformation("Demo models trained, customers scored, duplicates scanned");

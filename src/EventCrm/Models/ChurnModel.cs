@@ -9,7 +9,7 @@ namespace EventCrm.Models;
 /// The probability that an active customer makes no purchase in the next 180 days: logistic regression
 /// (L-BFGS) on features as of a cutoff 180 days ago, labelled by whether they bought in the 180 days after.
 /// </summary>
-public sealed class ChurnModel(CustomerHistories histories) : IModelDefinition
+public sealed class ChurnModel : IModelDefinition
 {
     public const int HorizonDays = 180;
 
@@ -21,7 +21,7 @@ public sealed class ChurnModel(CustomerHistories histories) : IModelDefinition
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-HorizonDays);
-        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(request.History, cutoff)).Require("customers active at the cutoff");
         return Fit(customers.Rows, nameof(CustomerFeatures.Churned), FeatureChoice.Of(request.Features), cutoff) with { LeftOut = customers.LeftOut };
     }
 
@@ -36,6 +36,8 @@ public sealed class ChurnModel(CustomerHistories histories) : IModelDefinition
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, features.Numeric, features.Categorical)
             .Append(ml.Transforms.CopyColumns("Label", label))
+            // L-BFGS passes over the rows once per iteration: over cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = 0.1f, L1Regularization = 0,

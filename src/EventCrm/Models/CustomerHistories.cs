@@ -35,6 +35,37 @@ public sealed class CustomerHistories(IDocumentStore store, CustomerRules rules)
         ((DocumentStore)store).Events.EventMappingFor(typeof(TicketOpened)).EventTypeName;
 }
 
+/// <summary>
+/// The customers' pasts as a run sees them (recorded by its start): read from the store the first time one of its
+/// models asks, and that one read for every model of the run, so models trained together read the history once.
+/// Nothing writes to the pasts after the fold (the features only read them), so models fitted at once share them.
+/// </summary>
+public sealed class RunHistory
+{
+    private readonly Lazy<Task<IReadOnlyDictionary<Guid, CustomerPast>>> _pasts;
+    private double? _seconds;
+
+    public RunHistory(CustomerHistories histories, DateTimeOffset recordedBy, CancellationToken cancellation)
+    {
+        RecordedBy = recordedBy;
+        _pasts = new(async () =>
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var pasts = await histories.Load(null, recordedBy, cancellation);
+            _seconds = watch.Elapsed.TotalSeconds;
+            return pasts;
+        });
+    }
+
+    public DateTimeOffset RecordedBy { get; }
+
+    /// <summary>Every registered customer's past, read on the first call.</summary>
+    public Task<IReadOnlyDictionary<Guid, CustomerPast>> Pasts() => _pasts.Value;
+
+    /// <summary>How long the read took, once it has been made.</summary>
+    public double? Seconds => _seconds;
+}
+
 /// <summary>What the event store says about one customer, with the business time of every fact.</summary>
 public sealed class CustomerPast
 {

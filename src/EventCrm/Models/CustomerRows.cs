@@ -24,10 +24,8 @@ public sealed record CustomerRows(IReadOnlyList<CustomerFeatures> Rows, IReadOnl
         return new CustomerRows(rows, leftOut);
     }
 
-    /// <summary>The rows of a run that started at <paramref name="runStart"/>, as of <paramref name="cutoff"/>.</summary>
-    public static async Task<CustomerRows> Read(CustomerHistories histories, DateTimeOffset runStart, DateTimeOffset cutoff,
-        CancellationToken cancellation) =>
-        Of((await histories.Load(null, runStart, cancellation)).Values, cutoff);
+    /// <summary>The rows of a run, from the history it read at its start, as of <paramref name="cutoff"/>.</summary>
+    public static async Task<CustomerRows> Read(RunHistory history, DateTimeOffset cutoff) => Of((await history.Pasts()).Values, cutoff);
 
     /// <summary>Fails the run, with who was left out and why, when too few rows remain to train and test a model.</summary>
     public CustomerRows Require(string what)

@@ -9,7 +9,7 @@ namespace EventCrm.Models;
 /// Whether a customer will be among the top spenders (the top <c>Models:HighValueFraction</c>, 20 % unless
 /// set) of the next 180 days: boosted decision trees (FastTree) on features as of a cutoff 180 days ago.
 /// </summary>
-public sealed class HighValueModel(CustomerHistories histories, IConfiguration configuration) : IModelDefinition
+public sealed class HighValueModel(IConfiguration configuration) : IModelDefinition
 {
     public string Name => ModelCatalog.HighValue;
     public ModelKind Kind => ModelKind.BinaryClassification;
@@ -21,7 +21,7 @@ public sealed class HighValueModel(CustomerHistories histories, IConfiguration c
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
         var cutoff = request.StartedAt.AddDays(-ChurnModel.HorizonDays);
-        var customers = (await CustomerRows.Read(histories, request.StartedAt, cutoff, cancellation)).Require("customers active at the cutoff");
+        var customers = (await CustomerRows.Read(request.History, cutoff)).Require("customers active at the cutoff");
         var rows = customers.Rows;
         // The threshold is the spend that the top fraction reaches; a tie at the threshold counts as high.
         var threshold = rows.Select(r => r.SpendNext180).OrderByDescending(s => s)
@@ -35,6 +35,8 @@ public sealed class HighValueModel(CustomerHistories histories, IConfiguration c
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, features.Numeric, features.Categorical)
             .Append(ml.Transforms.CopyColumns("Label", nameof(CustomerFeatures.HighValue)))
+            // FastTree reads the rows several times to bin them: from cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", NumberOfTrees = 60, NumberOfLeaves = 8,

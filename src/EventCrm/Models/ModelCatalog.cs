@@ -1,10 +1,11 @@
 namespace EventCrm.Models;
 
 /// <summary>
-/// A training run's inputs: when it started, and optionally fewer features. Cutoffs are taken back from the start,
-/// and nothing recorded after it is read (docs/models.md, "Point in time").
+/// A training run's inputs: when it started, optionally fewer features, and the customers' history as recorded by
+/// the start (shared by the runs that started together). Cutoffs are taken back from the start, and nothing
+/// recorded after it is read (docs/models.md, "Point in time").
 /// </summary>
-public sealed record TrainingRequest(DateTimeOffset StartedAt, IReadOnlyList<string>? Features);
+public sealed record TrainingRequest(DateTimeOffset StartedAt, IReadOnlyList<string>? Features, RunHistory History);
 
 /// <summary>One model: what it predicts, from which data, and how a new version is judged.</summary>
 public interface IModelDefinition

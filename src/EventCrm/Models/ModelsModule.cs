@@ -4,6 +4,7 @@ using EventCrm.Infrastructure.Jobs;
 using EventCrm.Infrastructure.Observability;
 using EventCrm.Sales;
 using Marten;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace EventCrm.Models;
 
@@ -33,10 +34,9 @@ public static class ModelsModule
         services.AddTransient<ScoreCustomers>();
         services.AddSingleton<IModelAges, ModelAges>();
 
-        // One recurring training per model, on its schedule (Models:Schedules:<name>).
-        foreach (var model in ModelCatalog.Names)
-            services.AddRecurringJob<TrainModel>(ModelStorage.JobId(model), $"Models:Schedules:{model}",
-                ModelStorage.DefaultSchedules[model], job => job.Run(model, null, null, null, null, CancellationToken.None));
+        // The recurring trainings: the models on one schedule (Models:Schedules:<name>) are trained together.
+        services.TryAddTransient<TrainModel>();
+        services.AddSingleton(new RecurringJob(ModelStorage.TrainingsSchedule, ModelStorage.ScheduleTrainings));
         return services;
     }
 }

@@ -47,7 +47,15 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
     private static string Activity(System.Linq.Expressions.Expression<Func<ActivityView, object?>> member) => StoreNames.Json(member);
 
     /// <summary>Closed opportunities (to learn from) or open ones (to score), or the one given.</summary>
-    public async Task<List<OpportunityFeatures>> Read(bool open, Guid? only, DateTimeOffset now, CancellationToken cancellation)
+    public Task<List<OpportunityFeatures>> Read(bool open, Guid? only, DateTimeOffset now, CancellationToken cancellation) =>
+        Read(open, only, now, history: null, cancellation);
+
+    /// <summary>The closed opportunities a training run learns from, their customers from the run's history.</summary>
+    public Task<List<OpportunityFeatures>> Closed(RunHistory history, CancellationToken cancellation) =>
+        Read(open: false, only: null, history.RecordedBy, history, cancellation);
+
+    private async Task<List<OpportunityFeatures>> Read(bool open, Guid? only, DateTimeOffset now, RunHistory? history,
+        CancellationToken cancellation)
     {
         await using var command = database.CreateCommand($"""
             with e as (
@@ -84,8 +92,8 @@ public sealed class OpportunityFeatureReader(NpgsqlDataSource database, StoreNam
                     System.Text.Json.JsonSerializer.Deserialize<List<PipelinePeriod>>(reader.GetString(8), Json)!,
                     reader.GetInt64(9), reader.GetInt64(10), reader.GetInt64(11)));
 
-        var customers = only is null || raw.Count == 0
-            ? await histories.Load(null, now, cancellation)
+        IReadOnlyDictionary<Guid, CustomerPast> customers = history is not null ? await history.Pasts()
+            : only is null || raw.Count == 0 ? await histories.Load(null, now, cancellation)
             : await histories.Load(raw[0].Customer, now, cancellation);
         return [.. raw.Select(o =>
         {

@@ -19,7 +19,7 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var rows = await opportunities.Read(open: false, only: null, request.StartedAt, cancellation);
+        var rows = await opportunities.Closed(request.History, cancellation);
         var leftOut = new Dictionary<string, int> { [LeftOutReasons.StillOpen] = await opportunities.StillOpen(cancellation) };
         InsufficientData.Check(rows.Count, "closed opportunities", leftOut);
         InsufficientData.CheckClasses(rows.Select(r => r.Won), "closed opportunities");
@@ -31,6 +31,8 @@ public sealed class OpportunityWinModel(OpportunityFeatureReader opportunities) 
         var (train, test, trainRows, testRows) = Learning.Split(ml, data);
         var pipeline = Learning.Features(ml, numeric, categorical)
             .Append(ml.Transforms.CopyColumns("Label", nameof(OpportunityFeatures.Won)))
+            // L-BFGS passes over the rows once per iteration: over cached features rather than through the pipeline.
+            .AppendCacheCheckpoint(ml)
             .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
                 LabelColumnName = "Label", FeatureColumnName = "Features", L2Regularization = 0.1f, NumberOfThreads = 1,

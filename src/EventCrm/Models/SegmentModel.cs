@@ -9,7 +9,7 @@ namespace EventCrm.Models;
 /// spend, age and income of today's active customers. Each segment is named from its centroid against the
 /// whole base ("young high spenders", "older lapsed low spenders").
 /// </summary>
-public sealed class SegmentModel(CustomerHistories histories, IConfiguration configuration) : IModelDefinition
+public sealed class SegmentModel(IConfiguration configuration) : IModelDefinition
 {
     public static readonly string[] Inputs =
         [nameof(CustomerColumns.RecencyDays), nameof(CustomerColumns.Frequency), nameof(CustomerColumns.Monetary), nameof(CustomerColumns.Age), nameof(CustomerColumns.Income)];
@@ -34,7 +34,7 @@ public sealed class SegmentModel(CustomerHistories histories, IConfiguration con
 
     public async Task<Fitted> Train(TrainingRequest request, CancellationToken cancellation)
     {
-        var customers = (await CustomerRows.Read(histories, request.StartedAt, request.StartedAt, cancellation)).Require("active customers");
+        var customers = (await CustomerRows.Read(request.History, request.StartedAt)).Require("active customers");
         var rows = customers.Rows.Select(Segmentable).ToList();
         var inputs = request.Features is { Count: > 0 } asked ? [.. Inputs.Where(asked.Contains)] : Inputs;
         var ml = Learning.Context();

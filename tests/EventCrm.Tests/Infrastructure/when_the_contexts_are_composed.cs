@@ -79,8 +79,7 @@ public class when_the_contexts_are_composed(AppFixture app)
         var jobs = app.Host.Services.GetServices<RecurringJob>().Select(j => j.Id).ToList();
 
         jobs.ShouldBe([
-            DuplicateScan.JobId, RefreshAudiences.JobId,
-            .. ModelCatalog.Names.Select(ModelStorage.JobId),
+            DuplicateScan.JobId, RefreshAudiences.JobId, ModelStorage.TrainingsSchedule,
         ], ignoreOrder: true);
     }
 

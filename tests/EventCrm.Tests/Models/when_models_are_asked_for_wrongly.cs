@@ -60,7 +60,7 @@ public class when_models_are_asked_for_wrongly(AppFixture app)
 
         var list = (await result.Body()).EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
         list.Keys.ShouldBe(EventCrm.Models.ModelCatalog.Names, ignoreOrder: true);
-        list["churn"].GetProperty("schedule").GetString().ShouldBe("10 2 * * *");
+        list["churn"].GetProperty("schedule").GetString().ShouldBe("0 2 * * *");
         list["segments"].GetProperty("kind").GetString().ShouldBe("clustering");
     }
 

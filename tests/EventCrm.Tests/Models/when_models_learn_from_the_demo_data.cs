@@ -4,6 +4,7 @@ using EventCrm.Models;
 using EventCrm.Sales;
 using Hangfire;
 using Hangfire.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Xunit.Abstractions;
@@ -75,9 +76,34 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
 
         var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id, j => j.Cron);
 
+        // Churn on a schedule of its own; the others on the default one, trained together by one job.
         jobs[ModelStorage.JobId(ModelCatalog.Churn)].ShouldBe(ModelsFixture.ChurnSchedule);
-        foreach (var model in ModelCatalog.Names.Except([ModelCatalog.Churn]))
-            jobs[ModelStorage.JobId(model)].ShouldBe(ModelStorage.DefaultSchedules[model]);
+        jobs[ModelStorage.JobId(Together)].ShouldBe(ModelStorage.DefaultSchedules[ModelCatalog.Segments]);
+        jobs.Keys.Where(id => id.StartsWith("train-")).ShouldBe([ModelStorage.JobId(ModelCatalog.Churn), ModelStorage.JobId(Together)], ignoreOrder: true);
+    }
+
+    /// <summary>The models on the default schedule in the fixture (churn has one of its own).</summary>
+    private static readonly string[] Together = [.. ModelCatalog.Names.Except([ModelCatalog.Churn])];
+
+    [Fact]
+    public void a_change_of_schedules_leaves_no_training_under_the_old_grouping()
+    {
+        var manager = models.Host.Services.GetRequiredService<IRecurringJobManager>();
+        using var connection = models.Host.Services.GetRequiredService<JobStorage>().GetConnection();
+        var configuration = models.Host.Services.GetRequiredService<IConfiguration>();
+        try
+        {
+            ModelStorage.ScheduleTrainings(manager, new ConfigurationBuilder().Build());
+
+            var jobs = connection.GetRecurringJobs().Where(j => j.Id.StartsWith("train-")).ToDictionary(j => j.Id, j => j.Cron);
+            jobs.ShouldBe(new Dictionary<string, string> { ["train-all"] = "0 2 * * *" });
+        }
+        finally
+        {
+            ModelStorage.ScheduleTrainings(manager, configuration);
+        }
+        connection.GetRecurringJobs().Select(j => j.Id).Where(id => id.StartsWith("train-"))
+            .ShouldBe([ModelStorage.JobId(ModelCatalog.Churn), ModelStorage.JobId(Together)], ignoreOrder: true);
     }
 
     [Fact]
@@ -85,11 +111,18 @@ public class when_models_learn_from_the_demo_data(ModelsFixture models, ITestOut
     {
         var before = (await models.Get($"/api/models/{ModelCatalog.Segments}")).GetProperty("versions").GetArrayLength();
 
-        var jobId = models.Host.Services.GetRequiredService<IRecurringJobManagerV2>().TriggerJob(ModelStorage.JobId(ModelCatalog.Segments));
+        var jobId = models.Host.Services.GetRequiredService<IRecurringJobManagerV2>().TriggerJob(ModelStorage.JobId(Together));
 
         var run = await models.RunOf(ModelCatalog.Segments, r => r.GetProperty("jobId").GetString() == jobId);
         run.GetProperty("status").GetString().ShouldBe("activated", run.GetRawText());
         run.GetProperty("requestedBy").GetString().ShouldBe("scheduler");
+        // The job trained the other models on that schedule too, each its own run of the same start.
+        foreach (var model in Together.Except([ModelCatalog.Segments]))
+        {
+            var other = await models.RunOf(model, r => r.GetProperty("jobId").GetString() == jobId);
+            other.GetProperty("status").GetString().ShouldBeOneOf("activated", "rejected");
+            other.GetProperty("startedAt").GetDateTimeOffset().ShouldBe(run.GetProperty("startedAt").GetDateTimeOffset());
+        }
         var card = await models.Get($"/api/models/{ModelCatalog.Segments}");
         card.GetProperty("versions").GetArrayLength().ShouldBe(before + 1);
         card.GetProperty("active").GetProperty("version").GetInt32().ShouldBe(run.GetProperty("version").GetInt32());
