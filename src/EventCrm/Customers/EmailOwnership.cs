@@ -1,7 +1,6 @@
 using EventCrm.Infrastructure.Storage;
 using EventCrm.Infrastructure.Http;
 using Marten;
-using Microsoft.AspNetCore.Mvc;
 using Weasel.Postgresql.Tables;
 
 namespace EventCrm.Customers;
@@ -13,7 +12,7 @@ namespace EventCrm.Customers;
 /// erase an address, whichever path appends them (the API, an import, a lead's conversion). A command does not look
 /// the address up first: the claim, written by <see cref="ClaimFunction"/> in the commit's own batch, refuses an
 /// address another customer holds, naming them, and the whole commit fails (a 422, through
-/// <see cref="TakenBy"/>). The table's key settles a race between two commands the same way.
+/// <see cref="Problems.RefusedInCommit"/>). The table's key settles a race between two commands the same way.
 /// </summary>
 public static class EmailOwnership
 {
@@ -73,14 +72,8 @@ public static class EmailOwnership
 
     /// <summary>The customer an address belongs to (the survivor, for a merged duplicate's), if any.</summary>
     public static async Task<Guid?> OwnerOf(IQuerySession session, string email, CancellationToken cancellation) =>
-        (await Claim(session, email, cancellation))?.Owner;
-
-    private static async Task<(Guid Customer, Guid Owner)?> Claim(IQuerySession session, string email, CancellationToken cancellation)
-    {
-        var rows = await session.AdvancedSql.QueryAsync<string>(
-            $"select customer_id || ' ' || owner_id from {Table} where email = ?", cancellation, email);
-        return rows.FirstOrDefault()?.Split(' ') is [var customer, var owner] ? (Guid.Parse(customer), Guid.Parse(owner)) : null;
-    }
+        (await session.AdvancedSql.QueryAsync<Guid>($"select owner_id from {Table} where email = ?", cancellation, email))
+        .Cast<Guid?>().FirstOrDefault();
 
     /// <summary>
     /// Claims for the profiles that have none: for a database from before the claims existed, and after demo

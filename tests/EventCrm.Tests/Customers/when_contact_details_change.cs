@@ -87,13 +87,18 @@ public class when_contact_details_change(AppFixture app)
     {
         var taken = AppFixture.NewEmail("taken");
         var owner = await app.Register(taken);
-        var id = await app.Register(AppFixture.NewEmail());
+        var mine = AppFixture.NewEmail();
+        var id = await app.Register(mine);
 
         var result = await app.ChangeContact(id, new { version = 1, email = taken });
 
         (await result.ShouldBeProblem(422)).GetProperty("existingCustomerId").GetGuid().ShouldBe(owner);
         await using var session = app.Store.QuerySession();
         (await session.Events.FetchStreamAsync(id)).Count.ShouldBe(1);
+        // The refused claim gave up nothing: each customer still holds exactly its own address.
+        (await session.AdvancedSql.QueryAsync<string>($"select email from {EmailOwnership.Table} where customer_id = ?", CancellationToken.None, id))
+            .ShouldBe([mine]);
+        (await EmailOwnership.OwnerOf(session, taken, CancellationToken.None)).ShouldBe(owner);
     }
 
     [Fact]
