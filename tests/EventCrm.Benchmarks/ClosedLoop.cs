@@ -4,8 +4,11 @@ namespace EventCrm.Benchmarks;
 
 /// <summary>What one closed-loop run measured.</summary>
 public sealed record LoadResult(int Concurrency, long Operations, long Errors, double PerSecond, double P50, double P95, double P99,
-    string? FirstError = null)
+    string? FirstError = null, CpuShares? Cpu = null)
 {
+    /// <summary>The cores the application, PostgreSQL and the client used while it was measured.</summary>
+    public CpuShares Shares => Cpu ?? CpuShares.None;
+
     /// <summary>The median of repeated runs, figure by figure.</summary>
     public static LoadResult Median(IReadOnlyList<LoadResult> runs) => new(
         runs[0].Concurrency,
@@ -15,7 +18,8 @@ public sealed record LoadResult(int Concurrency, long Operations, long Errors, d
         Middle(runs.Select(r => r.P50)),
         Middle(runs.Select(r => r.P95)),
         Middle(runs.Select(r => r.P99)),
-        runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
+        runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
+        CpuShares.Median(runs.Select(r => r.Shares)));
 
     private static double Middle(IEnumerable<double> values)
     {
@@ -66,10 +70,12 @@ public static class ClosedLoop
 
         await Task.Delay(warmup);
         var clock = Stopwatch.StartNew();
+        var cpu = CpuShares.Sample.Take();
         Volatile.Write(ref measuring, true);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, false);
         var elapsed = clock.Elapsed;
+        var shares = CpuShares.Sample.Take().Since(cpu);
         Volatile.Write(ref stop, true);
         await Task.WhenAll(tasks);
 
@@ -79,7 +85,7 @@ public static class ClosedLoop
         if (failed > all.Length / 100)
             throw new InvalidOperationException($"{failed:N0} of {all.Length:N0} operations failed at {concurrency} clients; the first: {firstError}");
         return new LoadResult(concurrency, all.Length, failed, all.Length / elapsed.TotalSeconds,
-            Percentile(0.50), Percentile(0.95), Percentile(0.99), firstError);
+            Percentile(0.50), Percentile(0.95), Percentile(0.99), firstError, shares);
     }
 
     /// <summary>The median of the plan's repeats of a run.</summary>

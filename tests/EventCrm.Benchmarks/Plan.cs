@@ -27,8 +27,22 @@ public sealed record Plan(
     int Deliveries,
     int MarketingCustomers,
     int MarketingRecipients,
-    int[] ImportRows)
+    int[] ImportRows,
+    int RebuildCustomers)
 {
+    /// <summary>
+    /// The scaling scenario's largest store, about 10M events, added by <c>--10m</c>: seeding it takes about 30 minutes
+    /// and 13 GB of disk for the template, as much again for the copy measured on (docs/benchmarks.md).
+    /// </summary>
+    public const int TenMillionEvents = 350_000;
+
+    /// <summary>Every template the plan's scenarios measure on, smallest first (what <c>bench seed</c> prepares).</summary>
+    public int[] Templates =>
+    [
+        .. new[] { CommandsCustomers, QueriesCustomers, VerifyCustomers, FeedCustomers, MarketingCustomers, RebuildCustomers }
+            .Concat(ScalingCustomers).Concat(ModelCustomers).Distinct().Order(),
+    ];
+
     public static readonly string[] Scenarios = ["commands", "queries", "bulk", "rebuild", "scaling", "models", "nodes", "audit", "feed", "marketing", "attribution", "start", "imports", "trips"];
 
     public static Plan Full { get; } = new(
@@ -53,7 +67,8 @@ public sealed record Plan(
         Deliveries: 500,
         MarketingCustomers: 100_000,
         MarketingRecipients: 5_000,
-        ImportRows: [20_000, 100_000]);
+        ImportRows: [20_000, 100_000],
+        RebuildCustomers: 35_000);
 
     public static Plan QuickRun { get; } = new(
         Quick: true,
@@ -77,7 +92,8 @@ public sealed record Plan(
         Deliveries: 40,
         MarketingCustomers: 1_000,
         MarketingRecipients: 1_000,
-        ImportRows: [2_000, 10_000]);
+        ImportRows: [2_000, 10_000],
+        RebuildCustomers: 1_000);
 
     /// <summary>The demo seed of every template database: the same customers in every run.</summary>
     public const int Seed = 42;

@@ -5,8 +5,14 @@ using Spectre.Console;
 
 namespace EventCrm.Benchmarks;
 
-/// <summary>One table of results: what was measured, its columns, its rows, and how to read it.</summary>
-public sealed record Section(string Scenario, string Title, string[] Columns, List<object[]> Rows, string Note);
+/// <summary>
+/// One table of results: what was measured, its columns, its rows, and how to read it; and the targets its figures are
+/// held to, which the report gathers into one table at the end.
+/// </summary>
+public sealed record Section(string Scenario, string Title, string[] Columns, List<object[]> Rows, string Note, Goal[]? Goals = null);
+
+/// <summary>A target beside what this run measured for it.</summary>
+public sealed record Goal(string What, string Target, string Measured, bool Met);
 
 /// <summary>
 /// Everything a run measured: printed as tables, written as JSON (<c>artifacts/bench/results.json</c>) and, for a
@@ -33,8 +39,17 @@ public sealed class Report(Plan plan)
         AnsiConsole.WriteLine();
     }
 
+    private IEnumerable<Goal> Goals => _sections.SelectMany(s => s.Goals ?? []);
+
     public async Task Write(string directory, string? docs)
     {
+        if (Goals.Any())
+        {
+            var table = new Table().Title("[bold]Goals[/]");
+            foreach (var column in GoalColumns) table.AddColumn(new TableColumn(column));
+            foreach (var goal in Goals) table.AddRow(GoalRow(goal).Select(Markup.Escape).ToArray());
+            AnsiConsole.Write(table);
+        }
         Directory.CreateDirectory(directory);
         var json = new
         {
@@ -48,6 +63,7 @@ public sealed class Report(Plan plan)
                 s.Scenario, s.Title, s.Note,
                 rows = s.Rows.Select(r => s.Columns.Zip(r).ToDictionary(p => p.First, p => p.Second)),
             }),
+            goals = Goals,
         };
         var path = Path.Combine(directory, "results.json");
         await File.WriteAllTextAsync(path, JsonSerializer.Serialize(json, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
@@ -78,8 +94,20 @@ public sealed class Report(Plan plan)
             foreach (var row in section.Rows) md.AppendLine("| " + string.Join(" | ", row.Select(Format)) + " |");
             md.AppendLine().AppendLine(section.Note);
         }
+        if (Goals.Any())
+        {
+            md.AppendLine().AppendLine("### Goals").AppendLine();
+            md.AppendLine("| " + string.Join(" | ", GoalColumns) + " |");
+            md.AppendLine("|" + string.Concat(GoalColumns.Select(_ => "---|")));
+            foreach (var goal in Goals) md.AppendLine("| " + string.Join(" | ", GoalRow(goal)) + " |");
+            md.AppendLine().AppendLine("Each target beside what this run measured for it; a missed one is discussed below (\"What the figures say\").");
+        }
         return md.ToString();
     }
+
+    private static readonly string[] GoalColumns = ["what", "goal", "measured", "verdict"];
+
+    private static string[] GoalRow(Goal goal) => [goal.What, goal.Target, goal.Measured, goal.Met ? "met" : "missed"];
 
     private static string Machine() =>
         $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";

@@ -23,6 +23,7 @@ public static class Commands
         var connection = await server.Work(await server.Template(plan.CommandsCustomers));
         var events = await BenchServer.Count(connection, "select count(*) from crm.mt_events");
         var rows = new List<object[]>();
+        var goals = new List<Goal>();
         await using (var http = await AppProcess.Start(connection))
         await using (var app = await InProcessApp.Start(connection))
         await using (var raw = await RawTable.Create(server.OwnerOf(connection), app.Rules))
@@ -37,18 +38,27 @@ public static class Commands
                 var crud = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(peerClient));
                 var api = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(http, concurrency));
                 foreach (var (path, result) in new[] { ("raw INSERT", baseline), ("Marten append", marten), ("CRUD peer (HTTP)", crud), ("HTTP command", api) })
-                    rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.PerSecond / crud.PerSecond,
-                        result.P50, result.P95, result.P99, result.P99 / crud.P99, result.Errors]);
+                    rows.Add([concurrency, path, result.PerSecond, result.PerSecond / baseline.PerSecond, result.PerSecond / marten.PerSecond,
+                        result.PerSecond / crud.PerSecond, result.P50, result.P95, result.P99, result.P99 / crud.P99, result.Shares.ToString(), result.Errors]);
+                if (concurrency < 8) continue;
+                goals.Add(new Goal($"HTTP commands × the CRUD peer, {concurrency} clients", "≥ 1.0", Ratio(api.PerSecond / crud.PerSecond), api.PerSecond >= crud.PerSecond));
+                goals.Add(new Goal($"HTTP commands' p99 × the CRUD peer's, {concurrency} clients", "≤ 1.5", Ratio(api.P99 / crud.P99), api.P99 <= 1.5 * crud.P99));
+                goals.Add(new Goal($"HTTP commands × Marten's append alone, {concurrency} clients", "≥ 0.8", Ratio(api.PerSecond / marten.PerSecond), api.PerSecond >= 0.8 * marten.PerSecond));
             }
         }
         return new Section("commands", "Commands: HTTP, Marten, a CRUD CRM and the raw-insert baseline",
-            ["clients", "path", "ops/s", "× raw", "× CRUD", "p50 ms", "p95 ms", "p99 ms", "p99 × CRUD", "errors"], rows,
+            ["clients", "path", "ops/s", "× raw", "× Marten", "× CRUD", "p50 ms", "p95 ms", "p99 ms", "p99 × CRUD", "cores used", "errors"], rows,
             $"{Mix}. Closed loop, one client process on the same machine as the application and PostgreSQL " +
-            $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency; " +
+            $"(durability on); {events:N0} events in the store at the start. '× raw' is ops/s over the raw INSERT's at the same concurrency, " +
+            "'× Marten' over Marten's append alone (in the client's process, no HTTP); " +
             "'× CRUD' over the CRUD peer's: a minimal-API CRM that, per command and in one transaction, locks and reads the customer row, " +
             "checks its version, updates it (the profile's indexes), inserts an audit row (and the purchase, after claiming its idempotency key), " +
-            "behind the same tokens and client (tests/EventCrm.Benchmarks/CrudPeer.cs). Goal: × CRUD ≥ 1.0 at 8 and 32 clients, p99 × CRUD ≤ 1.5.");
+            "behind the same tokens and client (tests/EventCrm.Benchmarks/CrudPeer.cs). 'cores used': the average cores of the application " +
+            "(or the peer), PostgreSQL and the client process (which runs Marten's append itself) while measured, of " +
+            $"{Environment.ProcessorCount}. Goal: × CRUD ≥ 1.0 at 8 and 32 clients, p99 × CRUD ≤ 1.5, × Marten ≥ 0.8.", [.. goals]);
     }
+
+    public static string Ratio(double ratio) => ratio.ToString("0.00×", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The three commands over HTTP, each worker on customers of its own (so no 409s).</summary>
     public static Func<int, Func<Task>> HttpWorker(AppProcess app, int concurrency) => HttpWorker(app.Client(concurrency, "sales"));

@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace EventCrm.Benchmarks;
+
+/// <summary>
+/// How many of the machine's cores each part used over a measurement, on average: the application (every
+/// <c>EventCrm.dll</c> process, or the CRUD peer), PostgreSQL (every <c>postgres</c> process) and this process (the
+/// load generator, and the in-process Marten append when that is what is measured). Read from <c>/proc</c>: client,
+/// application and server share the machine, so a figure means little without the shares beside it.
+/// </summary>
+public sealed record CpuShares(double Application, double Database, double Client)
+{
+    public static readonly CpuShares None = new(double.NaN, double.NaN, double.NaN);
+
+    /// <summary>As a table cell: "app 0.71 / db 0.95 / client 0.30" (cores).</summary>
+    public override string ToString() => double.IsNaN(Application)
+        ? ""
+        : string.Create(CultureInfo.InvariantCulture, $"app {Application:0.00} / db {Database:0.00} / client {Client:0.00}");
+
+    /// <summary>The median of repeated runs, part by part.</summary>
+    public static CpuShares Median(IEnumerable<CpuShares> runs)
+    {
+        var all = runs.ToArray();
+        static double Middle(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
+        }
+        return new(Middle(all.Select(r => r.Application)), Middle(all.Select(r => r.Database)), Middle(all.Select(r => r.Client)));
+    }
+
+    /// <summary>Each part's CPU time so far, in clock ticks of <c>/proc/PID/stat</c>.</summary>
+    public sealed record Sample(long Application, long Database, long Client, DateTime At)
+    {
+        public static Sample Take()
+        {
+            long application = 0, database = 0, client = 0;
+            if (!OperatingSystem.IsLinux()) return new(0, 0, 0, DateTime.UtcNow);
+            var self = Environment.ProcessId;
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+                try
+                {
+                    var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                    // "pid (comm) state ppid ...": utime and stime are the 14th and 15th fields; comm may hold spaces.
+                    var close = stat.LastIndexOf(')');
+                    var command = stat[(stat.IndexOf('(') + 1)..close];
+                    var fields = stat[(close + 2)..].Split(' ');
+                    var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                    if (pid == self) client += ticks;
+                    else if (command == "postgres") database += ticks;
+                    else if (command == "dotnet" && IsApplication(File.ReadAllText(Path.Combine(directory, "cmdline")))) application += ticks;
+                }
+                catch (IOException)
+                {
+                    // the process ended while it was read
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+            return new(application, database, client, DateTime.UtcNow);
+        }
+
+        /// <summary>The cores each part used on average from <paramref name="start"/> to this sample.</summary>
+        public CpuShares Since(Sample start)
+        {
+            var seconds = (At - start.At).TotalSeconds * TicksPerSecond;
+            return seconds <= 0 || !OperatingSystem.IsLinux()
+                ? None
+                : new((Application - start.Application) / seconds, (Database - start.Database) / seconds, (Client - start.Client) / seconds);
+        }
+
+        // The application, a node of it, or the CRUD peer ("EventCrm.Benchmarks.dll peer ..."); not a verb's process of the harness.
+        private static bool IsApplication(string commandLine)
+        {
+            var arguments = commandLine.Split('\0');
+            return arguments.Any(a => a.EndsWith("EventCrm.dll", StringComparison.Ordinal))
+                || (arguments.Any(a => a.EndsWith("EventCrm.Benchmarks.dll", StringComparison.Ordinal)) && arguments.Contains("peer"));
+        }
+    }
+
+    // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
+    private const double TicksPerSecond = 100;
+}
