@@ -40,8 +40,11 @@ public static class ClosedLoop
     /// a broken benchmark, not a figure: the run throws with the first failure.
     /// </summary>
     public static async Task<LoadResult> Run(int concurrency, TimeSpan warmup, TimeSpan duration,
-        Func<int, Func<Task>> worker)
+        Func<int, Func<Task>> worker, bool pinned = true)
     {
+        // The load generator keeps to one core (the last) while it measures, so that it never takes the application's or
+        // PostgreSQL's; Marten's append, which runs in this process as the system measured, is not pinned.
+        await using var pin = pinned ? await Pinning.ToLastCore() : null;
         var operations = Enumerable.Range(0, concurrency).Select(worker).ToArray();
         var latencies = new List<double>[concurrency];
         var errors = new long[concurrency];
@@ -89,10 +92,44 @@ public static class ClosedLoop
     }
 
     /// <summary>The median of the plan's repeats of a run.</summary>
-    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task>> worker)
+    public static async Task<LoadResult> Repeat(Plan plan, int concurrency, Func<int, Func<Task>> worker, bool pinned = true)
     {
         var runs = new List<LoadResult>();
-        for (var i = 0; i < plan.Repeats; i++) runs.Add(await Run(concurrency, plan.Warmup, plan.Duration, worker));
+        for (var i = 0; i < plan.Repeats; i++) runs.Add(await Run(concurrency, plan.Warmup, plan.Duration, worker, pinned));
         return LoadResult.Median(runs);
+    }
+}
+
+/// <summary>
+/// This process's threads on one core, with <c>taskset -a</c> (every thread of the process; .NET's own affinity setter
+/// reaches only the main thread on Linux), and back on every core when disposed. Nothing on one core, or without taskset.
+/// </summary>
+public sealed class Pinning : IAsyncDisposable
+{
+    private Pinning() { }
+
+    /// <summary>Whether runs are pinned: on Linux with two cores or more and taskset installed, unless CRM_BENCH_PIN=0.</summary>
+    public static bool Enabled { get; } = OperatingSystem.IsLinux() && Environment.ProcessorCount >= 2
+        && Environment.GetEnvironmentVariable("CRM_BENCH_PIN") != "0" && File.Exists("/usr/bin/taskset");
+
+    public static async Task<Pinning?> ToLastCore()
+    {
+        if (!Enabled) return null;
+        await Set((Environment.ProcessorCount - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new Pinning();
+    }
+
+    public async ValueTask DisposeAsync() => await Set($"0-{Environment.ProcessorCount - 1}");
+
+    private static async Task Set(string cores)
+    {
+        using var taskset = Process.Start(new ProcessStartInfo("/usr/bin/taskset", ["-a", "-c", "-p", cores, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        await taskset.WaitForExitAsync();
+        if (taskset.ExitCode != 0)
+            throw new InvalidOperationException($"taskset could not pin the load generator: {await taskset.StandardError.ReadToEndAsync()}");
     }
 }

@@ -29,13 +29,16 @@ public sealed record CpuShares(double Application, double Database, double Clien
         return new(Middle(all.Select(r => r.Application)), Middle(all.Select(r => r.Database)), Middle(all.Select(r => r.Client)));
     }
 
-    /// <summary>Each part's CPU time so far, in clock ticks of <c>/proc/PID/stat</c>.</summary>
-    public sealed record Sample(long Application, long Database, long Client, DateTime At)
+    /// <summary>
+    /// Each process's CPU time so far, in clock ticks of <c>/proc/PID/stat</c>, by part. A process that ended between two
+    /// samples is lost (PostgreSQL's backends and the application live through a measurement; a short verb's would not).
+    /// </summary>
+    public sealed record Sample(Dictionary<int, (Part Part, long Ticks)> Processes, DateTime At)
     {
         public static Sample Take()
         {
-            long application = 0, database = 0, client = 0;
-            if (!OperatingSystem.IsLinux()) return new(0, 0, 0, DateTime.UtcNow);
+            var processes = new Dictionary<int, (Part, long)>();
+            if (!OperatingSystem.IsLinux()) return new(processes, DateTime.UtcNow);
             var self = Environment.ProcessId;
             foreach (var directory in Directory.EnumerateDirectories("/proc"))
             {
@@ -48,9 +51,9 @@ public sealed record CpuShares(double Application, double Database, double Clien
                     var command = stat[(stat.IndexOf('(') + 1)..close];
                     var fields = stat[(close + 2)..].Split(' ');
                     var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-                    if (pid == self) client += ticks;
-                    else if (command == "postgres") database += ticks;
-                    else if (command == "dotnet" && IsApplication(File.ReadAllText(Path.Combine(directory, "cmdline")))) application += ticks;
+                    if (pid == self) processes[pid] = (Part.Client, ticks);
+                    else if (command == "postgres") processes[pid] = (Part.Database, ticks);
+                    else if (command == "dotnet" && IsApplication(File.ReadAllText(Path.Combine(directory, "cmdline")))) processes[pid] = (Part.Application, ticks);
                 }
                 catch (IOException)
                 {
@@ -60,19 +63,21 @@ public sealed record CpuShares(double Application, double Database, double Clien
                 {
                 }
             }
-            return new(application, database, client, DateTime.UtcNow);
+            return new(processes, DateTime.UtcNow);
         }
 
         /// <summary>The cores each part used on average from <paramref name="start"/> to this sample.</summary>
         public CpuShares Since(Sample start)
         {
             var seconds = (At - start.At).TotalSeconds * TicksPerSecond;
-            return seconds <= 0 || !OperatingSystem.IsLinux()
-                ? None
-                : new((Application - start.Application) / seconds, (Database - start.Database) / seconds, (Client - start.Client) / seconds);
+            if (seconds <= 0 || !OperatingSystem.IsLinux()) return None;
+            // A process that started meanwhile counts from nothing; one that ended meanwhile is not in this sample.
+            double Used(Part part) => Processes.Where(p => p.Value.Part == part)
+                .Sum(p => p.Value.Ticks - (start.Processes.TryGetValue(p.Key, out var before) ? before.Ticks : 0)) / seconds;
+            return new(Used(Part.Application), Used(Part.Database), Used(Part.Client));
         }
 
-        // The application, a node of it, or the CRUD peer ("EventCrm.Benchmarks.dll peer ..."); not a verb's process of the harness.
+        // The application, a node of it, or the CRUD peer ("EventCrm.Benchmarks.dll peer ..."); a verb's process too.
         private static bool IsApplication(string commandLine)
         {
             var arguments = commandLine.Split('\0');
@@ -80,6 +85,8 @@ public sealed record CpuShares(double Application, double Database, double Clien
                 || (arguments.Any(a => a.EndsWith("EventCrm.Benchmarks.dll", StringComparison.Ordinal)) && arguments.Contains("peer"));
         }
     }
+
+    public enum Part { Application, Database, Client }
 
     // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)).
     private const double TicksPerSecond = 100;

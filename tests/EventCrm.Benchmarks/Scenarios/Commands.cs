@@ -33,7 +33,7 @@ public static class Commands
             foreach (var concurrency in plan.Concurrency)
             {
                 var baseline = await ClosedLoop.Repeat(plan, concurrency, raw.Worker);
-                var marten = await ClosedLoop.Repeat(plan, concurrency, MartenWorker(app));
+                var marten = await ClosedLoop.Repeat(plan, concurrency, MartenWorker(app), pinned: false);
                 using var peerClient = AppProcess.Client(peer.Address, concurrency, "sales");
                 var crud = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(peerClient));
                 var api = await ClosedLoop.Repeat(plan, concurrency, HttpWorker(http, concurrency));
