@@ -118,6 +118,13 @@ public sealed class AppProcess : IAsyncDisposable
         start.Environment["Auth__SigningKey"] = SigningKey;
         start.Environment["Jobs__RunServer"] = "false";
         foreach (var (name, value) in settings ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        // Settings to try on the application alone (not on the harness or the CRUD peer): CRM_BENCH_APP_ENV holds
+        // NAME=VALUE pairs separated by ';' (e.g. DOTNET_gcServer=0), CRM_BENCH_APP_CONNECTION keywords added to its
+        // connection string (e.g. No Reset On Close=true).
+        foreach (var pair in (Environment.GetEnvironmentVariable("CRM_BENCH_APP_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+            if (pair.Split('=', 2) is [var name, var value]) start.Environment[name.Trim()] = value;
+        if (Environment.GetEnvironmentVariable("CRM_BENCH_APP_CONNECTION") is { Length: > 0 } extra)
+            start.Environment["ConnectionStrings__Postgres"] = $"{connectionString.TrimEnd(';')};{extra}";
         var process = Process.Start(start)!;
         // Drained (and dropped unless asked for): a full pipe would stall the application.
         process.OutputDataReceived += (_, line) => { if (line.Data is not null) output?.Enqueue(line.Data); };
