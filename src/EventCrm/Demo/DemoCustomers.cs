@@ -64,7 +64,7 @@ public static class DemoCustomers
 
     public static IEnumerable<DemoStream> Generate(int index, int seed, DateTimeOffset until, CustomerRules rules)
     {
-        var random = new Random(unchecked(seed * 7919 + index * 104729));
+        var random = new DemoRandom(unchecked(seed * 7919 + index * 104729), "customer", index);
         var country = Pick(random, Countries, c => c.Weight);
         var faker = new Faker(country.Locale) { Random = new Randomizer(random.Next()) };
         var first = faker.Name.FirstName();
@@ -86,13 +86,13 @@ public static class DemoCustomers
 
         // About one in a hundred people were registered twice: work address, same phone, name written differently.
         if (index % 100 == 7)
-            yield return Life(index, person with { First = first[..1] + ".", Phone = phone }, new Random(random.Next()),
+            yield return Life(index, person with { First = first[..1] + ".", Phone = phone }, new DemoRandom(random.Next(), "duplicate", index),
                 seed, until, rules, duplicate: true).Stream;
     }
 
     private sealed record Person(Random Traits, string Country, string[] Regions, string First, string Last, string? Phone);
 
-    private static (DemoStream Stream, DemoCustomerFacts Facts) Life(int index, Person person, Random random, int seed,
+    private static (DemoStream Stream, DemoCustomerFacts Facts) Life(int index, Person person, DemoRandom random, int seed,
         DateTimeOffset until, CustomerRules rules, bool duplicate)
     {
         var id = NewId(random);

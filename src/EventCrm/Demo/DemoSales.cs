@@ -28,7 +28,7 @@ public static class DemoSales
     public static DemoSalesResult Generate(int index, int seed, DateTimeOffset until, DemoCustomerFacts customer, Faker faker,
         CustomerRules rules)
     {
-        var random = new Random(unchecked(seed * 6007 + index * 92821 + 17));
+        var random = new DemoRandom(unchecked(seed * 6007 + index * 92821 + 17), "sales", index);
         var streams = new List<DemoStream>();
         var purchases = new List<(object, DateTimeOffset)>();
 
@@ -47,7 +47,7 @@ public static class DemoSales
         return new DemoSalesResult(streams, purchases);
     }
 
-    private static IEnumerable<DemoStream> Deal(Random random, DateTimeOffset opensAt, DateTimeOffset until,
+    private static IEnumerable<DemoStream> Deal(DemoRandom random, DateTimeOffset opensAt, DateTimeOffset until,
         DemoCustomerFacts customer, List<(object, DateTimeOffset)> purchases, CustomerRules rules)
     {
         var owner = customer.Owner ?? $"sales{1 + random.Next(8)}";
@@ -174,7 +174,7 @@ public static class DemoSales
         return streams;
     }
 
-    private static DemoStream Lead(Random random, string name, string email, string? phone, string source,
+    private static DemoStream Lead(DemoRandom random, string name, string email, string? phone, string source,
         DateTimeOffset capturedAt, CustomerRules rules)
     {
         var clock = new DemoClock { Now = capturedAt };
@@ -192,7 +192,7 @@ public static class DemoSales
             [(captured, capturedAt), (QualifyLeadEndpoint.Post(qualify, lead, clock).Item2.Single(), qualifiedAt)]);
     }
 
-    private static DemoStream StandaloneLead(int index, Random random, Faker faker, DemoCustomerFacts near,
+    private static DemoStream StandaloneLead(int index, DemoRandom random, Faker faker, DemoCustomerFacts near,
         DateTimeOffset until, CustomerRules rules)
     {
         var first = faker.Name.FirstName();
@@ -231,7 +231,7 @@ public static class DemoSales
         return new DemoStream(NewId(random), typeof(Lead), events);
     }
 
-    private static DemoStream Activity(Random random, LogActivity command, RegardingSubject regarding, ClaimsPrincipal user,
+    private static DemoStream Activity(DemoRandom random, LogActivity command, RegardingSubject regarding, ClaimsPrincipal user,
         DateTimeOffset at)
     {
         var clock = new DemoClock { Now = at };

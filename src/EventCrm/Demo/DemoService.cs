@@ -25,7 +25,7 @@ public static class DemoService
     public static IReadOnlyList<DemoStream> Generate(int index, int seed, DateTimeOffset until, DemoCustomerFacts customer,
         ServiceRules rules)
     {
-        var random = new Random(unchecked(seed * 4481 + index * 15401 + 29));
+        var random = new DemoRandom(unchecked(seed * 4481 + index * 15401 + 29), "service", index);
         var streams = new List<DemoStream>();
         var churned = customer.ActiveUntil < until.AddDays(-1);
 
@@ -54,7 +54,7 @@ public static class DemoService
         return streams;
     }
 
-    private static DemoStream Ticket(Random random, DemoCustomerFacts customer, TicketKind kind, DateTimeOffset openedAt,
+    private static DemoStream Ticket(DemoRandom random, DemoCustomerFacts customer, TicketKind kind, DateTimeOffset openedAt,
         DateTimeOffset until, ServiceRules rules, bool unhappy)
     {
         var clock = new DemoClock { Now = openedAt };
