@@ -21,16 +21,12 @@ public static class Attribution
     public const int TouchesPerCampaign = 2;
     private const int Runs = 5;
 
-    // The template was seeded by the seed verb and never sealed: the sealer catching up on millions of events beside
-    // the measurement would measure the sealer (its own figures are the audit scenario's), so it is off here.
-    private static readonly Dictionary<string, string> Unsealed = new() { ["Audit__Seal"] = "false" };
-
     public static async Task<Section> Run(BenchServer server, Plan plan)
     {
         var customers = plan.MarketingCustomers;
         var connection = await server.Work(await server.Template(customers));
         var campaigns = new List<Guid>();
-        await using (var app = await AppProcess.Start(connection, Unsealed))
+        await using (var app = await AppProcess.Start(connection, AppProcess.Unsealed))
         {
             using var client = app.Client(4, "marketing");
             for (var i = 0; i < Campaigns; i++)
@@ -77,7 +73,7 @@ public static class Attribution
         append.Stop();
 
         var rows = new List<object[]>();
-        await using (var app = await AppProcess.Start(connection, Unsealed))
+        await using (var app = await AppProcess.Start(connection, AppProcess.Unsealed))
         {
             // The daemon projects what the appending process's daemon had not yet: the rate counts those rows, from the launch to the last.
             var projected = Stopwatch.StartNew();

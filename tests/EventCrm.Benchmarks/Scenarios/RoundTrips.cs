@@ -31,7 +31,7 @@ public static class RoundTrips
 
         // Warm: every statement prepared, every handler's first call behind it.
         await driver.Warm(Math.Min(count, 30));
-        await CaughtUp(server, database);
+        await server.CaughtUp(database);
 
         var quiet = plan.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(15);
         var idleStart = await Counts.Take(server, database, metrics);
@@ -56,7 +56,7 @@ public static class RoundTrips
             var before = await Counts.Take(server, database, metrics);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             await run();
-            await CaughtUp(server, database);
+            await server.CaughtUp(database);
             var after = await Counts.Take(server, database, metrics);
             var cost = after.Minus(before).Minus(idle.Times(watch.Elapsed.TotalSeconds)).Per(count);
             rows.Add([kind, count, cost.Statements.Where(s => s.Key != "COMMIT" && !s.Key.StartsWith("BEGIN", StringComparison.Ordinal)).Sum(s => s.Value), cost.Transactions,
@@ -80,26 +80,6 @@ public static class RoundTrips
                 ["command", "calls per command", "statement"], statements,
                 "pg_stat_statements' normalised text, shortened; statements run fewer than once in twenty commands are left out."),
         ];
-    }
-
-    /// <summary>
-    /// Waits until every asynchronous projection and the audit sealer have reached the store's last event (on a fresh
-    /// copy the sealer first seals the template's history), so that what is counted next is the commands' own work.
-    /// </summary>
-    private static async Task CaughtUp(BenchServer server, string database)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while (DateTime.UtcNow < deadline)
-        {
-            var behind = (long)(await server.AdminRows(database, """
-                select greatest(0, top - coalesce((select max(last_seq) from audit.seal_state), 0),
-                                   top - coalesce((select min(last_seq_id) from crm.mt_event_progression), 0))
-                from (select coalesce(max(seq_id), 0) as top from crm.mt_events) t
-                """))[0][0];
-            if (behind == 0) return;
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
-        throw new TimeoutException("The projections and the audit sealer did not catch up within three minutes.");
     }
 
     private static string Shorten(string query)
