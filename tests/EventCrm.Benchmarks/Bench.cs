@@ -21,7 +21,8 @@ public static class Bench
         var seconds = args.SkipWhile(a => a != "--duration").Skip(1).FirstOrDefault();
         var customers = args.SkipWhile(a => a != "--customers").Skip(1).FirstOrDefault();
         var recipients = args.SkipWhile(a => a != "--recipients").Skip(1).FirstOrDefault();
-        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds && a != customers && a != recipients).ToList();
+        var rebuildUpTo = args.SkipWhile(a => a != "--rebuild-up-to").Skip(1).FirstOrDefault();
+        var named = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && a != docs && a != output && a != seconds && a != customers && a != recipients && a != rebuildUpTo).ToList();
         if (named.FirstOrDefault(n => !Plan.Scenarios.Contains(n) && n != "seed") is { } unknown)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]No scenario '{unknown}'. Scenarios: {string.Join(", ", Plan.Scenarios)}.[/]");
@@ -40,6 +41,8 @@ public static class Bench
         }
         // The scaling scenario up to about 10M events: a template of its own, seeded once (see Plan.TenMillionEvents).
         if (args.Contains("--10m")) plan = plan with { ScalingCustomers = [.. plan.ScalingCustomers, Plan.TenMillionEvents] };
+        // The scaling scenario's rebuilds only up to this many customers (the 10M store's alone takes 15 to 20 minutes).
+        if (rebuildUpTo is not null) plan = plan with { ScalingRebuildUpTo = int.Parse(rebuildUpTo, System.Globalization.CultureInfo.InvariantCulture) };
         // How many the marketing scenario's campaign sends to at most (the first members of its audience).
         if (recipients is not null) plan = plan with { MarketingRecipients = int.Parse(recipients, System.Globalization.CultureInfo.InvariantCulture) };
         if (quick && named.Count == 0) scenarios.Remove("scaling"); // store sizes up to a million events do not fit in a minute ('bench scaling --quick' runs two small ones)

@@ -28,7 +28,8 @@ public sealed record Plan(
     int MarketingCustomers,
     int MarketingRecipients,
     int[] ImportRows,
-    int RebuildCustomers)
+    int RebuildCustomers,
+    int ScalingRebuildUpTo = int.MaxValue)
 {
     /// <summary>
     /// The scaling scenario's largest store, about 10M events, added by <c>--10m</c>: seeding it takes about 45 minutes on

@@ -47,7 +47,7 @@ public static class Scaling
             foreach (var (figure, result) in figures)
                 rows.Add([customers, events, figure, result.PerSecond, result.P50, result.P95, result.P99, result.Shares.ToString(), result.Errors]);
             bySize.Add((customers, events, figures));
-            rebuilds.Add(await Rebuild.At(server, customers));
+            if (customers <= plan.ScalingRebuildUpTo) rebuilds.Add(await Rebuild.At(server, customers));
         }
 
         var ratios = new List<object[]>();
@@ -65,8 +65,8 @@ public static class Scaling
                     goals.Add(new Goal($"{figure}: cost per operation at {largest.Events:N0} events × at {smallest.Events:N0}", "≤ 1.2×",
                         Commands.Ratio(cost), cost <= 1.2));
             }
-            var rate = (double)rebuilds[0][3] / (double)rebuilds[^1][3];
-            ratios.Add(["rebuild (time per event)", smallest.Events, largest.Events, rate, double.NaN]);
+            if (rebuilds.Count >= 2)
+                ratios.Add(["rebuild (time per event)", (long)rebuilds[0][1], (long)rebuilds[^1][1], (double)rebuilds[0][3] / (double)rebuilds[^1][3], double.NaN]);
         }
 
         return
