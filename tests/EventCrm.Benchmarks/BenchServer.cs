@@ -129,18 +129,28 @@ public sealed class BenchServer(string administrator, string application, string
     /// </summary>
     public async Task CaughtUp(string database)
     {
+        // The daemon's own marks (HighWaterMark, HighWaterAllocationFence) are not projections: the projections cannot
+        // pass the high-water mark anyway, and the fence need not reach the last event.
+        const string behind = """
+            select name, top - last_seq_id from crm.mt_event_progression, (select coalesce(max(seq_id), 0) as top from crm.mt_events) t
+             where name not like 'HighWater%' and last_seq_id < top
+            union all
+            select 'audit sealer', top - coalesce((select max(last_seq) from audit.seal_state), 0)
+              from (select coalesce(max(seq_id), 0) as top from crm.mt_events) t
+             where top > coalesce((select max(last_seq) from audit.seal_state), 0)
+            """;
         var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (DateTime.UtcNow < deadline)
+        List<object[]> lagging;
+        do
         {
-            var behind = (long)(await AdminRows(database, """
-                select greatest(0, top - coalesce((select max(last_seq) from audit.seal_state), 0),
-                                   top - coalesce((select min(last_seq_id) from crm.mt_event_progression), 0))
-                from (select coalesce(max(seq_id), 0) as top from crm.mt_events) t
-                """))[0][0];
-            if (behind == 0) return;
+            lagging = await AdminRows(database, behind);
+            if (lagging.Count == 0) return;
             await Task.Delay(TimeSpan.FromMilliseconds(500));
         }
-        throw new TimeoutException("The projections and the audit sealer did not catch up within five minutes.");
+        while (DateTime.UtcNow < deadline);
+        // Measured on anyway, and said: a run of many figures is not thrown away for one projection that lags.
+        AnsiConsole.MarkupLineInterpolated(
+            $"[yellow]not caught up after five minutes (the next figure has their work in it): {string.Join(", ", lagging.Select(r => $"{r[0]} {r[1]} events behind"))}[/]");
     }
 
     /// <summary>Fails with what is needed when the server's disk has less than <paramref name="bytes"/> free.</summary>
