@@ -21,7 +21,8 @@ public sealed record LoadResult(int Concurrency, long Operations, long Errors, d
         runs.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
         CpuShares.Median(runs.Select(r => r.Shares)));
 
-    private static double Middle(IEnumerable<double> values)
+    /// <summary>The median of the values (the mean of the middle two for an even count).</summary>
+    internal static double Middle(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;

@@ -21,12 +21,9 @@ public sealed record CpuShares(double Application, double Database, double Clien
     public static CpuShares Median(IEnumerable<CpuShares> runs)
     {
         var all = runs.ToArray();
-        static double Middle(IEnumerable<double> values)
-        {
-            var sorted = values.Order().ToArray();
-            return sorted.Length == 0 ? double.NaN : sorted[sorted.Length / 2];
-        }
-        return new(Middle(all.Select(r => r.Application)), Middle(all.Select(r => r.Database)), Middle(all.Select(r => r.Client)));
+        if (all.Length == 0) return None;
+        return new(LoadResult.Middle(all.Select(r => r.Application)), LoadResult.Middle(all.Select(r => r.Database)),
+            LoadResult.Middle(all.Select(r => r.Client)));
     }
 
     /// <summary>
