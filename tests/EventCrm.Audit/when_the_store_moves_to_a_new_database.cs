@@ -34,7 +34,7 @@ public sealed class SourceStore : IAsyncLifetime
         await Databases.Create(Database);
         await Databases.Verb(Databases.Owner(Database), null, "db-apply");
         await using var app = await StoreHost.Start(Database, Key);
-        await DemoSeeder.Seed(app.Store, app.Host.Services.GetRequiredService<CustomerRules>(), Customers, seed: 7,
+        await DemoSeeder.Seed(app.Host.Services, Customers, seed: 7,
             new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, CancellationToken.None, daemonRunning: true);
         await app.CaughtUp();
 

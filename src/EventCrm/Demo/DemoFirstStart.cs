@@ -26,7 +26,7 @@ public sealed class DemoFirstStart(IServiceProvider services, IConfiguration con
         var store = services.GetRequiredService<IDocumentStore>();
         if (!await DemoSeeder.IsEmpty(store, stoppingToken)) return;
         logger.LogInformation("Empty database: adding {Customers} demo customers with two years of history", customers);
-        var seeded = await DemoSeeder.Seed(store, services.GetRequiredService<CustomerRules>(), customers, seed: 42,
+        var seeded = await DemoSeeder.Seed(services, customers, seed: 42,
             new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, stoppingToken, daemonRunning: true);
         logger.LogInformation("Demo data: {Customers} customers, {Events} events", seeded.Customers, seeded.Events);
 

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using EventCrm.Customers;
 using EventCrm.Infrastructure;
 using EventCrm.Infrastructure.Http;
+using EventCrm.Infrastructure.Projections;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Marten;
+using Npgsql;
 
 namespace EventCrm.Demo;
 
@@ -27,11 +30,15 @@ public static class DemoSeeder
     /// <param name="daemonRunning">
     /// True when this process's own projection daemon keeps the asynchronous projections (an application host): then
     /// only the inline read models are rebuilt, and the daemon catches up on the rest, instead of a rebuild racing it.
+    /// False when nothing else runs against the store (the <c>seed</c> verb holds the application lock): then every
+    /// read model is rebuilt here, and the daemon's marks are set at the last event so that it does not replay them.
     /// </param>
-    public static async Task<SeedResult> Seed(IDocumentStore store, CustomerRules rules, int customers, int seed,
+    public static async Task<SeedResult> Seed(IServiceProvider services, int customers, int seed,
         DateTimeOffset until, IProgress<(string Stage, double Done)>? progress, CancellationToken cancellation,
         bool daemonRunning = false)
     {
+        var store = services.GetRequiredService<IDocumentStore>();
+        var rules = services.GetRequiredService<CustomerRules>();
         var appending = Stopwatch.StartNew();
         var streams = 0;
         long events = 0;
@@ -49,19 +56,40 @@ public static class DemoSeeder
 
         var rebuilding = Stopwatch.StartNew();
         progress?.Report(("rebuilding read models", 0));
-        using (var daemon = await store.BuildProjectionDaemonAsync())
-        {
-            var projections = ((StoreOptions)store.Options).Projections.All
-                .Where(p => !daemonRunning || p.Lifecycle == JasperFx.Events.Projections.ProjectionLifecycle.Inline)
-                .Select(p => p.Name);
-            foreach (var projection in projections)
-                await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), cancellation);
-        }
+        var projections = ((StoreOptions)store.Options).Projections.All
+            .Where(p => !daemonRunning || p.Lifecycle == ProjectionLifecycle.Inline)
+            .Select(p => p.Name)
+            .ToList();
+        // The application's own rebuild (every projection side by side, in bulk) rebuilds an asynchronous view up to
+        // the daemon's mark: with no daemon running, the mark is moved to the last event first.
+        if (!daemonRunning) await MarkProjected(store, services.GetRequiredService<NpgsqlDataSource>(), projections, cancellation);
+        await services.GetRequiredService<RebuildProjections>().Rebuild(projections, cancellation);
         // The bulk append bypassed the sessions that claim e-mail addresses: claim them from the rebuilt profiles.
         await EmailOwnership.ClaimFromProfiles(store, cancellation);
         progress?.Report(("rebuilding read models", 1));
 
         return new SeedResult(customers, streams, events, appending.Elapsed, rebuilding.Elapsed);
+    }
+
+    /// <summary>
+    /// Sets the daemon's marks of the rebuilt projections at the last event. Only theirs: a subscription (the audit
+    /// sealer) is not a read model rebuilt here and must still see every event the seed appended.
+    /// </summary>
+    private static async Task MarkProjected(IDocumentStore store, NpgsqlDataSource database, IReadOnlyCollection<string> projections,
+        CancellationToken cancellation)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        var shards = ((StoreOptions)store.Options).Projections.AllShards()
+            .Where(shard => projections.Contains(shard.Name.Name))
+            .Select(shard => shard.Name.Identity).Distinct().ToArray();
+        await using var command = database.CreateCommand($"""
+            insert into {schema}.mt_event_progression (name, last_seq_id, last_updated)
+            select shard, (select coalesce(max(seq_id), 0) from {schema}.mt_events), now() from unnest($1::text[]) as shard
+            on conflict (name) do update set last_seq_id = greatest({schema}.mt_event_progression.last_seq_id, excluded.last_seq_id),
+                last_updated = excluded.last_updated
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = shards });
+        await command.ExecuteNonQueryAsync(cancellation);
     }
 
     /// <summary>

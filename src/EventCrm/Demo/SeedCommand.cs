@@ -38,7 +38,6 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
     {
         using var host = input.BuildHost();
         var store = host.Services.GetRequiredService<IDocumentStore>();
-        var rules = host.Services.GetRequiredService<CustomerRules>();
         var until = input.UntilFlag is { Length: > 0 } text
             ? new DateTimeOffset(DateOnly.Parse(text).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero);
@@ -70,7 +69,7 @@ public class SeedCommand : JasperFxAsyncCommand<SeedInput>
                         tasks[report.Stage] = task = context.AddTask(report.Stage, maxValue: 1);
                     task.Value = report.Done;
                 });
-                result = await DemoSeeder.Seed(store, rules, input.CustomersFlag, input.SeedFlag, until, progress,
+                result = await DemoSeeder.Seed(host.Services, input.CustomersFlag, input.SeedFlag, until, progress,
                     CancellationToken.None);
             });
 

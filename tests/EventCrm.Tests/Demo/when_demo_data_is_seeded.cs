@@ -16,7 +16,7 @@ public class when_demo_data_is_seeded(AppFixture app)
         var expected = Enumerable.Range(0, 120)
             .SelectMany(i => DemoCustomers.Generate(i, seed, until, new CustomerRules())).ToList();
 
-        var result = await DemoSeeder.Seed(app.Store, app.Host.Services.GetRequiredService<CustomerRules>(), 120, seed,
+        var result = await DemoSeeder.Seed(app.Host.Services, 120, seed,
             until, null, CancellationToken.None, daemonRunning: true);
 
         result.Streams.ShouldBe(expected.Count);

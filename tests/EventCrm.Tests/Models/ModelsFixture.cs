@@ -48,7 +48,7 @@ public sealed class ModelsFixture : IAsyncLifetime
         });
         var store = Host.Services.GetRequiredService<IDocumentStore>();
         if (await DemoSeeder.IsEmpty(store, CancellationToken.None))
-            await DemoSeeder.Seed(store, Host.Services.GetRequiredService<CustomerRules>(), DemoCustomers, seed: 42,
+            await DemoSeeder.Seed(Host.Services, DemoCustomers, seed: 42,
                 new DateTimeOffset(DateTime.UtcNow.Date, TimeSpan.Zero), progress: null, CancellationToken.None, daemonRunning: true);
         await Host.WaitForNonStaleProjectionDataAsync(TimeSpan.FromMinutes(2));
     }
