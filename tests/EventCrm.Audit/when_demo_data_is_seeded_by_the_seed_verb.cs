@@ -12,7 +12,7 @@ public class when_demo_data_is_seeded_by_the_seed_verb : IAsyncLifetime
 {
     private const string ByVerb = "eventcrm_audit_seed_verb";
     private const string ByDaemon = "eventcrm_audit_seed_daemon";
-    private const int Customers = 120;
+    private const int Customers = 40;
     private static readonly DateTimeOffset Until = new(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
 
     public async Task InitializeAsync()
