@@ -62,21 +62,6 @@ public sealed class StoreHost : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Where the daemon stands on each asynchronous projection's shard (0 when it never ran); subscriptions left out.</summary>
-    public async Task<IReadOnlyDictionary<string, long>> ProjectionProgress()
-    {
-        var projections = RebuildProjections.Names(Store);
-        var shards = ((StoreOptions)Store.Options).Projections.AllShards().Where(shard => projections.Contains(shard.Name.Name))
-            .Select(shard => shard.Name.Identity).Distinct().ToArray();
-        await using var command = Host.Services.GetRequiredService<NpgsqlDataSource>().CreateCommand(
-            $"select shard, coalesce((select last_seq_id from {Store.Options.Events.DatabaseSchemaName}.mt_event_progression where name = shard), 0) from unnest($1::text[]) as shard");
-        command.Parameters.Add(new NpgsqlParameter { Value = shards });
-        await using var reader = await command.ExecuteReaderAsync();
-        var progress = new Dictionary<string, long>();
-        while (await reader.ReadAsync()) progress[reader.GetString(0)] = reader.GetInt64(1);
-        return progress;
-    }
-
     /// <summary>Waits until the asynchronous projections and the sealer have caught up with the last event.</summary>
     public async Task CaughtUp()
     {

@@ -79,9 +79,7 @@ public static class DemoSeeder
         CancellationToken cancellation)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
-        var shards = ((StoreOptions)store.Options).Projections.AllShards()
-            .Where(shard => projections.Contains(shard.Name.Name))
-            .Select(shard => shard.Name.Identity).Distinct().ToArray();
+        var shards = RebuildProjections.Shards(store, projections);
         await using var command = database.CreateCommand($"""
             insert into {schema}.mt_event_progression (name, last_seq_id, last_updated)
             select shard, (select coalesce(max(seq_id), 0) from {schema}.mt_events), now() from unnest($1::text[]) as shard

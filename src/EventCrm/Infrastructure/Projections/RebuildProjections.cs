@@ -53,6 +53,14 @@ public sealed class RebuildProjections(IDocumentStore store, NpgsqlDataSource da
     public static IReadOnlyList<string> Names(IDocumentStore store) =>
         ((StoreOptions)store.Options).Projections.All.Select(projection => projection.Name).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The daemon's shards (their progress rows' names) of the given projections; subscriptions have none here.</summary>
+    public static string[] Shards(IDocumentStore store, IEnumerable<string> projections)
+    {
+        var names = projections.ToHashSet(StringComparer.Ordinal);
+        return [.. ((StoreOptions)store.Options).Projections.AllShards().Where(shard => names.Contains(shard.Name.Name))
+            .Select(shard => shard.Name.Identity).Distinct()];
+    }
+
     [JobDisplayName("Rebuild projections")]
     [AutomaticRetry(Attempts = 3)]
     public Task Run(string[] projections, CancellationToken cancellation) => Rebuild(projections, cancellation);
